@@ -1,0 +1,171 @@
+"""`lineside demo`: the demo plant on embedded SQLite, server and kiosk in one terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+DEMO_PLANT = Path(__file__).resolve().parent.parent / "provisioning" / "plants" / "demo.toml"
+DEMO_STATION = "L1-TURN"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the demo plant: server + kiosk on embedded SQLite")
+    p.add_argument("--codes", action="store_true", help="print the demo's scannable codes and exit")
+    p.add_argument("--json", action="store_true", help="with --codes: one JSON object")
+    p.add_argument("--station", default=DEMO_STATION, help=f"kiosk station (default {DEMO_STATION})")
+    p.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    p.add_argument("--data", default=None, help="demo data folder (default ~/.local/share/lineside/demo)")
+    p.add_argument("--keep", action="store_true", help="keep the previous demo database")
+    p.add_argument("--server-only", action="store_true", help="run only the server")
+    p.set_defaults(func=run)
+
+
+def demo_codes() -> dict[str, Any]:
+    from core.plant import load_plant
+
+    plant = load_plant(DEMO_PLANT)
+    return {
+        "plant": plant.plant.id,
+        "stations": [{"id": s.id, "name": s.name} for s in plant.stations],
+        "badges": [{"code": o.badge, "name": o.name, "role": o.role, "pin": o.pin} for o in plant.operators],
+        "work_orders": [
+            {
+                "code": w.number,
+                "product": w.product,
+                "qty": w.qty,
+                "stations": [st for r in plant.routings if r.product == w.product for op in r.operations for st in op.stations],
+            }
+            for w in plant.work_orders
+        ],
+        "lots": [{"code": lot.id, "part": lot.part, "qty": lot.qty, "supplier_lot": lot.supplier_lot} for lot in plant.lots],
+        "defect_codes": [{"code": d.code, "description": d.description, "severity": d.severity} for d in plant.defect_codes],
+        "characteristics": [
+            {"id": c.id, "name": c.name, "nominal": c.nominal, "lsl": c.lsl, "usl": c.usl, "unit": c.unit,
+             "product": r.product, "operation": op.seq, "stations": op.stations}
+            for r in plant.routings for op in r.operations for c in op.characteristics
+        ],
+        "commands": ["#DONE", "#CANCEL", "#LOGOUT", "#HOLD", "#CONFIRM"],
+    }
+
+
+def print_codes(as_json: bool) -> None:
+    codes = demo_codes()
+    if as_json:
+        print(json.dumps(codes, indent=2))
+        return
+    print(f"Demo plant {codes['plant']} — codes to scan or type\n")
+    print("Badges:")
+    for b in codes["badges"]:
+        print(f"  {b['code']:10} {b['name']:18} {b['role']:17} PIN {b['pin']}")
+    print("Work orders:")
+    for w in codes["work_orders"]:
+        print(f"  {w['code']:10} {w['product']:12} qty {w['qty']:<6g} stations {', '.join(w['stations'])}")
+    print("Lots:")
+    for lot in codes["lots"]:
+        print(f"  {lot['code']:18} {lot['part']:12} qty {lot['qty']:g}")
+    print("Defect codes:")
+    for d in codes["defect_codes"]:
+        print(f"  {d['code']:18} {d['severity']:8} {d['description']}")
+    print("Commands:  " + "  ".join(codes["commands"]))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare_demo_database(data_dir: Path, keep: bool = False) -> str:
+    """A migrated SQLite database holding the demo plant; returns its URL."""
+    from core.plant import load_plant
+    from server.db import make_engine
+    from server.migrate import upgrade
+    from server.services.plant_import import import_plant
+
+    if data_dir.exists() and not keep:
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{data_dir / 'server.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    import_plant(engine, load_plant(DEMO_PLANT))
+    engine.dispose()
+    return url
+
+
+class ServerThread:
+    """uvicorn in a background thread (demo and tests)."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        import uvicorn
+
+        self.config = uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="on")
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True, name="lineside-server")
+        self.url = f"http://{host}:{port}"
+
+    def start(self, timeout: float = 15.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.codes:
+        print_codes(args.json)
+        return 0
+    from cli.station import enroll
+    from server.app import create_app
+    from server.db import make_engine
+    from server.settings import Settings, default_data_dir
+
+    data_dir = Path(args.data) if args.data else default_data_dir() / "demo"
+    url = prepare_demo_database(data_dir, keep=args.keep)
+    engine = make_engine(url)
+    settings = Settings(database_url=url, demo=True, admin_token=os.environ.get("LINESIDE_ADMIN_TOKEN", "change-me"))
+    token = enroll(engine, args.station)
+    port = args.port or free_port()
+    server = ServerThread(create_app(settings, engine), "127.0.0.1", port)
+    server.start()
+    print(f"lineside demo: server listening on {server.url} (plant riverside-1, database {data_dir / 'server.db'})")
+    try:
+        if args.server_only or not _kiosk_available():
+            print("Press Ctrl+C to stop. `lineside demo --codes` lists what to scan.")
+            while True:
+                time.sleep(3600)
+        from kiosk.app import run_kiosk
+
+        return run_kiosk(
+            station_id=args.station,
+            server_url=server.url,
+            token=token,
+            data_dir=data_dir / "kiosk",
+            demo_hints=True,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+def _kiosk_available() -> bool:
+    try:
+        import kiosk.app  # noqa: F401
+    except ImportError:
+        return False
+    return True

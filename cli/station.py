@@ -1,0 +1,71 @@
+"""`lineside station enroll|revoke|list`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from cli.common import add_database_option, fail, open_engine
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("station", help="enroll terminals: issue and revoke station tokens")
+    add_database_option(p)
+    p.add_argument("action", choices=["enroll", "revoke", "list"])
+    p.add_argument("station", nargs="?", help="station id, as in the plant file")
+    p.set_defaults(func=run)
+
+
+def enroll(engine, station_id: str) -> str:  # type: ignore[no-untyped-def]
+    """Issue a new token for ``station_id`` (the old one stops working); returns it once."""
+    from sqlmodel import Session
+
+    from core.security import hash_token, new_token
+    from server.models import Station
+    from server.services.revs import next_rev
+
+    with Session(engine) as session:
+        station = session.get(Station, station_id)
+        if station is None:
+            raise LookupError(f"station {station_id} is not in the plant file")
+        token = new_token()
+        station.token_hash = hash_token(token)
+        station.token_issued_at = datetime.now(UTC)
+        station.token_revoked_at = None
+        station.rev = next_rev(session)
+        session.add(station)
+        session.commit()
+    return token
+
+
+def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from server.models import Station
+
+    engine = open_engine(args)
+    if args.action == "list":
+        with Session(engine) as session:
+            for st in session.execute(select(Station).order_by(Station.id)).scalars():
+                state = "revoked" if st.token_revoked_at else ("enrolled" if st.token_hash else "not enrolled")
+                print(f"{st.id:12} {state:13} {st.name}")
+        return 0
+    if not args.station:
+        return fail(f"station {args.action} needs a station id")
+    if args.action == "enroll":
+        try:
+            token = enroll(engine, args.station)
+        except LookupError as exc:
+            return fail(str(exc))
+        print(token)
+        return 0
+    with Session(engine) as session:
+        station = session.get(Station, args.station)
+        if station is None:
+            return fail(f"station {args.station} is not in the plant file")
+        station.token_revoked_at = datetime.now(UTC)
+        session.add(station)
+        session.commit()
+    print(f"station {args.station}: token revoked")
+    return 0

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from server.api.deps import AdminDep, CurrentStation, EngineDep, SessionDep
+from server.models import EventLog
+from server.schemas import EventBatch, EventBatchResult, EventResultOut, RejectedEventOut
+from server.services.ingest import ingest_batch
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+
+@router.post("/events", response_model=EventBatchResult)
+def post_events(batch: EventBatch, station_id: CurrentStation, engine: EngineDep) -> EventBatchResult:
+    """Apply a batch of events in order, each in its own transaction, idempotent by id."""
+    results = ingest_batch(engine, batch.events, station_id)
+    out = [EventResultOut(id=r.id, status=r.status, reason=r.reason, outcome=r.outcome,
+                          original_status=r.original_status) for r in results]
+    return EventBatchResult(
+        results=out,
+        applied=sum(r.status == "applied" for r in results),
+        duplicate=sum(r.status == "duplicate" for r in results),
+        rejected=sum(r.status == "rejected" for r in results),
+    )
+
+
+@router.get("/events/rejected", response_model=list[RejectedEventOut])
+def rejected_events(
+    _admin: AdminDep, session: SessionDep, station: str | None = None, limit: int = Query(100, le=1000)
+) -> list[RejectedEventOut]:
+    """Events the server refused, newest first, with the reason: shown to supervisors."""
+    stmt = select(EventLog).where(EventLog.status == "rejected")
+    if station:
+        stmt = stmt.where(EventLog.station_id == station)
+    rows = session.execute(stmt.order_by(EventLog.id.desc()).limit(limit)).scalars()
+    return [
+        RejectedEventOut(event_id=r.event_id, type=r.type, station_id=r.station_id, seq=r.seq,
+                         received_at=r.received_at, reason=r.reason, payload=json.loads(r.payload))
+        for r in rows
+    ]

@@ -1,0 +1,38 @@
+"""The sync server's FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from server.api import events, feed, health, lots, work_orders
+from server.db import make_engine
+from server.migrate import require_migrated
+from server.settings import Settings
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; refuses to start on a database that is not migrated."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.resolved_database_url())
+    require_migrated(engine)
+    app = FastAPI(
+        title="lineside sync server",
+        version="0.1.0",
+        description="Events in from line-side terminals, reference data out, traceability and quality.",
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems), "errors": problems})
+
+    for module in (health, events, feed, lots, work_orders):
+        app.include_router(module.router)
+    return app

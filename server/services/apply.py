@@ -1,0 +1,360 @@
+"""Applying one floor event to the plant's state.
+
+``apply_event`` checks that an event makes sense against what the server knows
+and changes the state accordingly, or raises ``Rejected`` with a reason a
+person can read. It runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from core import events as ev
+from core.verdict import Spec, verdict
+from server import models as m
+from server.services.revs import next_rev
+
+Outcome = dict[str, Any]
+
+_FUTURE_SLACK = timedelta(minutes=10)  # terminal clocks drift; more than this is a wrong clock
+
+
+class Rejected(Exception):
+    """The event cannot be applied; ``reason`` is shown to people as is."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def open_holds(session: Session, target_type: str, target: str) -> list[m.Hold]:
+    return list(
+        session.execute(
+            select(m.Hold).where(
+                m.Hold.target_type == target_type, m.Hold.target == target, m.Hold.status == "open"
+            )
+        ).scalars()
+    )
+
+
+def _hold_reason(holds: list[m.Hold]) -> str:
+    return "; ".join(h.reason for h in holds) or "on hold"
+
+
+def _running_job(session: Session, job_id: uuid.UUID, station_id: str) -> m.Job:
+    job = session.get(m.Job, str(job_id))
+    if job is None:
+        raise Rejected(f"job {job_id} was never started")
+    if job.station_id != station_id:
+        raise Rejected(f"job {job_id} runs at station {job.station_id}, not {station_id}")
+    if job.status != "running":
+        raise Rejected(f"job {job_id} is {job.status}")
+    return job
+
+
+def _operation(session: Session, product: str, seq: int) -> m.Operation:
+    op = session.execute(
+        select(m.Operation).where(m.Operation.product == product, m.Operation.seq == seq)
+    ).scalar_one_or_none()
+    if op is None:
+        raise Rejected(f"product {product} has no operation {seq}")
+    return op
+
+
+def _touch(session: Session, row: Any) -> None:
+    row.rev = next_rev(session)
+    session.add(row)
+
+
+def _job_started(session: Session, event: ev.Event, p: ev.JobStarted) -> Outcome:
+    if session.get(m.Job, str(p.job_id)) is not None:
+        raise Rejected(f"job {p.job_id} was already started")
+    wo = session.get(m.WorkOrder, p.work_order)
+    if wo is None:
+        raise Rejected(f"work order {p.work_order} does not exist")
+    if wo.status == "closed":
+        raise Rejected(f"work order {wo.number} is closed")
+    holds = open_holds(session, "work_order", wo.number)
+    if wo.status == "on_hold" or holds:
+        raise Rejected(f"work order {wo.number} is on hold: {_hold_reason(holds)}")
+    station_holds = open_holds(session, "station", event.station_id)
+    if station_holds:
+        raise Rejected(f"station {event.station_id} is on hold: {_hold_reason(station_holds)}")
+    op = _operation(session, wo.product, p.operation)
+    if event.station_id not in op.stations:
+        raise Rejected(
+            f"work order {wo.number} operation {op.seq} ({op.name}) is routed to "
+            f"{', '.join(op.stations)}, not {event.station_id}"
+        )
+    session.add(
+        m.Job(
+            id=str(p.job_id),
+            work_order=wo.number,
+            operation_seq=op.seq,
+            station_id=event.station_id,
+            operator_id=event.operator_id,
+            started_at=event.occurred_at,
+        )
+    )
+    if wo.status == "released":
+        wo.status = "in_progress"
+        _touch(session, wo)
+    return {"job_id": str(p.job_id), "operation": op.seq, "operation_name": op.name}
+
+
+def _lot_consumed(session: Session, event: ev.Event, p: ev.LotConsumed) -> Outcome:
+    job = _running_job(session, p.job_id, event.station_id)
+    lot = session.get(m.Lot, p.lot)
+    if lot is None:
+        raise Rejected(f"lot {p.lot} does not exist")
+    wo = session.get(m.WorkOrder, job.work_order)
+    assert wo is not None
+    op = _operation(session, wo.product, job.operation_seq)
+    bom_parts = [
+        line.part
+        for line in session.execute(select(m.BomLine).where(m.BomLine.operation_id == op.id)).scalars()
+    ]
+    if lot.part not in bom_parts:
+        expected = ", ".join(bom_parts) or "nothing (this operation has no BOM)"
+        raise Rejected(f"lot {lot.id} is part {lot.part}; operation {op.seq} consumes {expected}")
+    if p.part != lot.part:
+        raise Rejected(f"event says lot {lot.id} is part {p.part}, the server knows it as {lot.part}")
+    holds = open_holds(session, "lot", lot.id)
+    if holds or lot.status == "on_hold":
+        raise Rejected(f"lot {lot.id} is on hold: {_hold_reason(holds)}")
+    if lot.status != "available":
+        raise Rejected(f"lot {lot.id} is {lot.status}")
+    if p.qty > lot.qty + 1e-9:
+        raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be consumed")
+    lot.qty = max(0.0, lot.qty - p.qty)
+    if lot.qty <= 1e-9:
+        lot.qty = 0.0
+        lot.status = "consumed"
+    _touch(session, lot)
+    session.add(m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(event.id)))
+    return {"lot": lot.id, "remaining": lot.qty, "lot_status": lot.status}
+
+
+def characteristic_spec(ch: m.Characteristic) -> Spec:
+    return Spec(nominal=ch.nominal, lsl=ch.lsl, usl=ch.usl, unit=ch.unit)
+
+
+def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -> Outcome:
+    job = _running_job(session, p.job_id, event.station_id)
+    ch = session.get(m.Characteristic, p.characteristic)
+    if ch is None:
+        raise Rejected(f"characteristic {p.characteristic} is unknown")
+    op = session.get(m.Operation, ch.operation_id)
+    wo = session.get(m.WorkOrder, job.work_order)
+    assert op is not None and wo is not None
+    if op.product != wo.product or op.seq != job.operation_seq:
+        raise Rejected(
+            f"characteristic {ch.id} belongs to {op.product} op {op.seq}, "
+            f"not to this job ({wo.product} op {job.operation_seq})"
+        )
+    if p.unit and ch.unit and p.unit != ch.unit:
+        raise Rejected(f"value is in {p.unit}, characteristic {ch.id} is measured in {ch.unit}")
+    if not math.isfinite(p.value):
+        raise Rejected("measurement value is not a finite number")
+    spec = characteristic_spec(ch)
+    result = verdict(p.value, spec)
+    session.add(
+        m.Measurement(
+            event_id=str(event.id),
+            job_id=job.id,
+            characteristic=ch.id,
+            value=p.value,
+            unit=ch.unit,
+            verdict=result,
+            lsl=ch.lsl,
+            usl=ch.usl,
+            station_id=event.station_id,
+            operator_id=event.operator_id,
+            unit_serial=p.unit_serial,
+            source=p.source,
+            occurred_at=event.occurred_at,
+        )
+    )
+    return {
+        "verdict": result,
+        "characteristic": ch.id,
+        "value": p.value,
+        "lsl": ch.lsl,
+        "usl": ch.usl,
+        "unit": ch.unit,
+    }
+
+
+def _defect(session: Session, event: ev.Event, p: ev.DefectFlagged) -> Outcome:
+    job = _running_job(session, p.job_id, event.station_id)
+    code = session.get(m.DefectCode, p.code)
+    if code is None:
+        raise Rejected(f"defect code {p.code} is not on the plant's defect sheet")
+    session.add(
+        m.Defect(
+            event_id=str(event.id),
+            job_id=job.id,
+            code=code.code,
+            qty=p.qty,
+            lot=p.lot,
+            note=p.note,
+            station_id=event.station_id,
+            operator_id=event.operator_id,
+            occurred_at=event.occurred_at,
+        )
+    )
+    return {"code": code.code, "severity": code.severity}
+
+
+def _job_completed(session: Session, event: ev.Event, p: ev.JobCompleted) -> Outcome:
+    job = _running_job(session, p.job_id, event.station_id)
+    if session.get(m.Lot, p.output_lot) is not None:
+        raise Rejected(f"output lot {p.output_lot} already exists")
+    wo = session.get(m.WorkOrder, job.work_order)
+    assert wo is not None
+    consumed = session.execute(
+        select(m.Consumption.lot, func.sum(m.Consumption.qty))
+        .where(m.Consumption.job_id == job.id)
+        .group_by(m.Consumption.lot)
+        .order_by(m.Consumption.lot)
+    ).all()
+    rev = next_rev(session)
+    lot = m.Lot(
+        id=p.output_lot,
+        part=wo.product,
+        qty=p.good_qty,
+        initial_qty=p.good_qty,
+        status="available" if p.good_qty > 0 else "scrapped",
+        job_id=job.id,
+        station_id=event.station_id,
+        created_at=event.occurred_at,
+        rev=rev,
+    )
+    session.add(lot)
+    session.flush()
+    for parent, qty in consumed:
+        session.add(
+            m.GenealogyEdge(
+                parent_lot=parent, child_lot=lot.id, qty=float(qty), kind="consume", event_id=str(event.id)
+            )
+        )
+    job.status = "completed"
+    job.ended_at = event.occurred_at
+    job.output_lot = lot.id
+    job.good_qty = p.good_qty
+    job.scrap_qty = p.scrap_qty
+    session.add(job)
+    last_op = session.execute(
+        select(func.max(m.Operation.seq)).where(m.Operation.product == wo.product)
+    ).scalar_one()
+    if job.operation_seq == last_op:
+        wo.completed_qty += p.good_qty
+        _touch(session, wo)
+    return {"output_lot": lot.id, "parents": [row[0] for row in consumed], "good_qty": p.good_qty}
+
+
+def _job_cancelled(session: Session, event: ev.Event, p: ev.JobCancelled) -> Outcome:
+    job = _running_job(session, p.job_id, event.station_id)
+    job.status = "cancelled"
+    job.ended_at = event.occurred_at
+    session.add(job)
+    return {"job_id": job.id}
+
+
+def _login(session: Session, event: ev.Event, p: ev.OperatorLoggedIn) -> Outcome:
+    op = session.get(m.Operator, p.badge)
+    if op is None or not op.active:
+        raise Rejected(f"badge {p.badge} is not an active operator")
+    return {"operator": op.badge, "role": op.role}
+
+
+def _logout(session: Session, event: ev.Event, p: ev.OperatorLoggedOut) -> Outcome:
+    return {"operator": p.badge}
+
+
+def _hold_placed(session: Session, event: ev.Event, p: ev.HoldPlaced) -> Outcome:
+    if session.get(m.Hold, str(p.hold_id)) is not None:
+        raise Rejected(f"hold {p.hold_id} already exists")
+    operator = session.get(m.Operator, event.operator_id or "")
+    if p.source == "manual" and (operator is None or operator.role == "operator"):
+        raise Rejected("a manual hold needs a supervisor, inspector or quality engineer badge")
+    hold = m.Hold(
+        id=str(p.hold_id),
+        target_type=p.target_type,
+        target=p.target,
+        reason=p.reason,
+        source=p.source,
+        placed_by=event.operator_id,
+        placed_at=event.occurred_at,
+        event_id=str(event.id),
+    )
+    _touch(session, hold)
+    if p.target_type == "lot":
+        lot = session.get(m.Lot, p.target)
+        if lot is None:
+            raise Rejected(f"lot {p.target} does not exist")
+        if lot.status == "available":
+            lot.status = "on_hold"
+            _touch(session, lot)
+    return {"hold_id": hold.id, "target": p.target}
+
+
+def _hold_released(session: Session, event: ev.Event, p: ev.HoldReleased) -> Outcome:
+    hold = session.get(m.Hold, str(p.hold_id))
+    if hold is None or hold.status != "open":
+        raise Rejected(f"hold {p.hold_id} is not open")
+    operator = session.get(m.Operator, event.operator_id or "")
+    if operator is None or operator.role not in ("supervisor", "quality_engineer", "mrb", "admin"):
+        raise Rejected("releasing a hold needs a supervisor or quality engineer")
+    hold.status = "released"
+    hold.released_by = event.operator_id
+    hold.released_at = event.occurred_at
+    _touch(session, hold)
+    if hold.target_type == "lot":
+        lot = session.get(m.Lot, hold.target)
+        if lot is not None and lot.status == "on_hold" and not open_holds(session, "lot", lot.id):
+            lot.status = "available" if lot.qty > 0 else "consumed"
+            _touch(session, lot)
+    return {"hold_id": hold.id}
+
+
+def _machine_state(session: Session, event: ev.Event, p: ev.MachineStateChanged) -> Outcome:
+    return {"state": p.state}
+
+
+def _parts_counted(session: Session, event: ev.Event, p: ev.PartsCounted) -> Outcome:
+    return {"total": p.total}
+
+
+HANDLERS: dict[type[ev.Payload], Callable[[Session, ev.Event, Any], Outcome]] = {
+    ev.JobStarted: _job_started,
+    ev.LotConsumed: _lot_consumed,
+    ev.MeasurementRecorded: _measurement,
+    ev.DefectFlagged: _defect,
+    ev.JobCompleted: _job_completed,
+    ev.JobCancelled: _job_cancelled,
+    ev.OperatorLoggedIn: _login,
+    ev.OperatorLoggedOut: _logout,
+    ev.HoldPlaced: _hold_placed,
+    ev.HoldReleased: _hold_released,
+    ev.MachineStateChanged: _machine_state,
+    ev.PartsCounted: _parts_counted,
+}
+
+
+def apply_event(session: Session, event: ev.Event, payload: ev.Payload) -> Outcome:
+    """Apply ``event`` inside the caller's transaction or raise ``Rejected``."""
+    if event.occurred_at > datetime.now(UTC).replace(microsecond=0) + _FUTURE_SLACK:
+        raise Rejected(f"event time {event.occurred_at.isoformat()} lies in the future: check the terminal clock")
+    handler = HANDLERS.get(type(payload))
+    if handler is None:
+        raise Rejected(f"the server does not apply {event.type} events")
+    return handler(session, event, payload)
+

@@ -1,0 +1,124 @@
+"""A station's change feed: everything it needs to work offline, since a cursor."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core import reference as ref
+from server import models as m
+from server.services.revs import current_rev
+
+
+def _page(session: Session, model: Any, since: int, upto: int, limit: int, *where: Any) -> list[Any]:
+    stmt = select(model).where(model.rev > since, model.rev <= upto, *where).order_by(model.rev).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def routing_ref(session: Session, product: str) -> ref.RoutingRef:
+    part = session.get(m.Part, product)
+    ops = session.execute(
+        select(m.Operation).where(m.Operation.product == product).order_by(m.Operation.seq)
+    ).scalars()
+    out = []
+    for op in ops:
+        bom = session.execute(select(m.BomLine).where(m.BomLine.operation_id == op.id).order_by(m.BomLine.id)).scalars()
+        chars = session.execute(
+            select(m.Characteristic).where(m.Characteristic.operation_id == op.id).order_by(m.Characteristic.id)
+        ).scalars()
+        out.append(
+            ref.OperationRef(
+                seq=op.seq,
+                name=op.name,
+                stations=list(op.stations),
+                bom=[ref.BomLineRef(part=b.part, qty_per=b.qty_per) for b in bom],
+                characteristics=[
+                    ref.CharacteristicRef(
+                        id=c.id, name=c.name, nominal=c.nominal, lsl=c.lsl, usl=c.usl, unit=c.unit,
+                        critical=c.critical, kind=c.kind, subgroup_size=c.subgroup_size,
+                    )
+                    for c in chars
+                ],
+            )
+        )
+    return ref.RoutingRef(product=product, product_description=part.description if part else "", operations=out)
+
+
+def lot_ref(lot: m.Lot) -> ref.LotRef:
+    return ref.LotRef(
+        id=lot.id, part=lot.part, qty=lot.qty, status=lot.status, supplier=lot.supplier_id,
+        supplier_lot=lot.supplier_lot,
+    )
+
+
+def hold_ref(h: m.Hold) -> ref.HoldRef:
+    return ref.HoldRef(
+        id=h.id, target_type=h.target_type, target=h.target, reason=h.reason, source=h.source,
+        status=h.status, placed_at=h.placed_at, placed_by=h.placed_by, ncr=h.ncr,
+    )
+
+
+def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000) -> ref.Feed:
+    """One page of changes after ``since``; pass the returned cursor back as ``since``."""
+    with Session(engine) as session:
+        # Read the counter first: every change numbered up to it has committed.
+        upto = current_rev(session)
+        station = session.get(m.Station, station_id)
+        pages: dict[str, list[Any]] = {
+            "ops": _page(session, m.Operation, since, upto, limit),
+            "work_orders": _page(session, m.WorkOrder, since, upto, limit),
+            "lots": _page(session, m.Lot, since, upto, limit),
+            "holds": _page(session, m.Hold, since, upto, limit),
+            "operators": _page(session, m.Operator, since, upto, limit),
+            "defect_codes": _page(session, m.DefectCode, since, upto, limit),
+            "station": _page(session, m.Station, since, upto, limit, m.Station.id == station_id),
+        }
+        full_pages = [rows[-1].rev for rows in pages.values() if len(rows) >= limit]
+        cursor = min(full_pages) if full_pages else upto
+        for key, rows in pages.items():
+            pages[key] = [r for r in rows if r.rev <= cursor]
+        products = sorted({op.product for op in pages["ops"]})
+        routings = [routing_ref(session, p) for p in products]
+        routed_products = {
+            op.product
+            for op in session.execute(select(m.Operation)).scalars()
+            if station_id in (op.stations or [])
+        }
+        work_orders = [
+            ref.WorkOrderRef(number=w.number, product=w.product, qty=w.qty, status=w.status, completed_qty=w.completed_qty)
+            for w in pages["work_orders"]
+            if w.product in routed_products
+        ]
+        barcodes_row = session.get(m.PlantMeta, "barcodes")
+        return ref.Feed(
+            cursor=cursor,
+            more=bool(full_pages),
+            full=since == 0,
+            station=(
+                ref.StationRef(id=station.id, name=station.name, line=station.line, devices=list(station.devices))
+                if station is not None and (since == 0 or pages["station"])
+                else None
+            ),
+            routings=routings,
+            work_orders=work_orders,
+            lots=[lot_ref(lot) for lot in pages["lots"]],
+            holds=[hold_ref(h) for h in pages["holds"]],
+            operators=[
+                ref.OperatorRef(badge=o.badge, name=o.name, role=o.role, pin_hash=o.pin_hash, active=o.active)
+                for o in pages["operators"]
+            ],
+            defect_codes=[
+                ref.DefectCodeRef(code=d.code, description=d.description, severity=d.severity)
+                for d in pages["defect_codes"]
+            ],
+            barcodes=json.loads(barcodes_row.value) if barcodes_row else {},
+        )
+
+
+def latest_rev(engine: Engine) -> int:
+    with Session(engine) as session:
+        return current_rev(session)
