@@ -133,6 +133,12 @@ PAYLOADS: dict[str, type[Payload]] = {
 EventType = str
 
 
+def register_payload(cls: type[Payload]) -> type[Payload]:
+    """Add a payload type to the protocol (used by modules that define more events)."""
+    PAYLOADS[cls.__name__] = cls
+    return cls
+
+
 class Event(BaseModel):
     """The envelope every terminal writes to its outbox and posts to the server."""
 
@@ -216,3 +222,7 @@ def make_event(
         seq=seq,
         payload=payload.model_dump(mode="json"),
     )
+
+
+# Further event families register their payloads on import.
+from core import material_events as _material_events  # noqa: E402,F401

@@ -349,6 +349,10 @@ HANDLERS: dict[type[ev.Payload], Callable[[Session, ev.Event, Any], Outcome]] = 
 }
 
 
+def register_handlers(extra: dict[type[ev.Payload], Callable[[Session, ev.Event, Any], Outcome]]) -> None:
+    HANDLERS.update(extra)
+
+
 def apply_event(session: Session, event: ev.Event, payload: ev.Payload) -> Outcome:
     """Apply ``event`` inside the caller's transaction or raise ``Rejected``."""
     if event.occurred_at > datetime.now(UTC).replace(microsecond=0) + _FUTURE_SLACK:
@@ -358,3 +362,7 @@ def apply_event(session: Session, event: ev.Event, payload: ev.Payload) -> Outco
         raise Rejected(f"the server does not apply {event.type} events")
     return handler(session, event, payload)
 
+
+
+# Further event families register their handlers on import.
+from server.services import material as _material  # noqa: E402,F401
