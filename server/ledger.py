@@ -61,7 +61,10 @@ def chain_hash(prev_hash: str, content: str) -> str:
 def lock_head(session: Session) -> LedgerHead:
     """Lock and return the chain tip (row lock on PostgreSQL; SQLite locks the file)."""
     head = session.execute(
-        select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
+        select(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
     return head
 

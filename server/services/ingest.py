@@ -100,8 +100,11 @@ def _log_row(
     )
 
 
-def ingest_one(engine: Engine, raw: Any, station_id: str) -> EventResult:
-    """Apply one raw event posted by ``station_id``; never raises for bad input."""
+def ingest_one(engine: Engine, raw: Any, station_id: str, session: Session | None = None) -> EventResult:
+    """Apply one raw event posted by ``station_id``; never raises for bad input.
+
+    With ``session`` the event's transaction runs on that session (a batch
+    reuses one connection); otherwise a session is opened for it."""
     event_id = _raw_id(raw)
     event: ev.Event | None = None
     problem: str | None = None
@@ -121,8 +124,13 @@ def ingest_one(engine: Engine, raw: Any, station_id: str) -> EventResult:
         problem = problem or "event id is not a UUID"
     for _attempt in range(3):
         try:
-            return _ingest_tx(engine, raw, event, payload, event_id, problem, station_id)
+            if session is not None:
+                return _ingest_tx(session, raw, event, payload, event_id, problem, station_id)
+            with Session(engine) as own:
+                return _ingest_tx(own, raw, event, payload, event_id, problem, station_id)
         except IntegrityError:
+            if session is not None:
+                session.rollback()
             # Two posts of the same event raced; the loser reports the winner's result.
             with Session(engine) as session:
                 row = _existing(session, event_id)
@@ -141,7 +149,7 @@ def _short(exc: Exception) -> str:
 
 
 def _ingest_tx(
-    engine: Engine,
+    session: Session,
     raw: Any,
     event: ev.Event | None,
     payload: ev.Payload | None,
@@ -149,27 +157,28 @@ def _ingest_tx(
     problem: str | None,
     station_id: str,
 ) -> EventResult:
-    with Session(engine) as session:
-        head = ledger.lock_head(session)
-        row = _existing(session, event_id)
-        if row is not None:
-            session.rollback()
-            return _duplicate(row)
-        if problem is None and event is not None and payload is not None:
-            try:
-                with session.begin_nested():
-                    outcome = apply_event(session, event, payload)
-            except Rejected as exc:
-                problem = exc.reason
-            else:
-                ledger.append(session, head, _log_row(event, raw, event_id, "applied", None, outcome, station_id))
-                session.commit()
-                return EventResult(id=event_id, status="applied", outcome=outcome)
-        assert problem is not None
-        ledger.append(session, head, _log_row(event, raw, event_id, "rejected", problem, None, station_id))
-        session.commit()
-        return EventResult(id=event_id, status="rejected", reason=problem)
+    head = ledger.lock_head(session)
+    row = _existing(session, event_id)
+    if row is not None:
+        session.rollback()
+        return _duplicate(row)
+    if problem is None and event is not None and payload is not None:
+        try:
+            with session.begin_nested():
+                outcome = apply_event(session, event, payload)
+        except Rejected as exc:
+            problem = exc.reason
+        else:
+            ledger.append(session, head, _log_row(event, raw, event_id, "applied", None, outcome, station_id))
+            session.commit()
+            return EventResult(id=event_id, status="applied", outcome=outcome)
+    assert problem is not None
+    ledger.append(session, head, _log_row(event, raw, event_id, "rejected", problem, None, station_id))
+    session.commit()
+    return EventResult(id=event_id, status="rejected", reason=problem)
 
 
 def ingest_batch(engine: Engine, raws: list[Any], station_id: str) -> list[EventResult]:
-    return [ingest_one(engine, raw, station_id) for raw in raws]
+    """Apply a batch in order on one connection, one transaction per event."""
+    with Session(engine) as session:
+        return [ingest_one(engine, raw, station_id, session) for raw in raws]
