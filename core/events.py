@@ -37,6 +37,9 @@ class JobStarted(Payload):
     job_id: uuid.UUID
     work_order: Code
     operation: int = Field(ge=0, description="Routing operation number (e.g. 10, 20)")
+    output_lot: str | None = Field(
+        default=None, max_length=80, description="Lot id the job will produce (printed on the traveler)"
+    )
 
 
 class LotConsumed(Payload):
@@ -92,6 +95,8 @@ class HoldPlaced(Payload):
         "manual"
     )
     include_downstream: bool = False
+    cause_event_id: uuid.UUID | None = None
+    ncr: str | None = Field(default=None, max_length=40)
 
 
 class HoldReleased(Payload):
@@ -112,6 +117,50 @@ class PartsCounted(Payload):
     total: int = Field(ge=0)
 
 
+class NcrOpened(Payload):
+    ncr: Code
+    title: str = Field(max_length=300)
+    source: str = Field(max_length=30)
+    critical: bool = False
+    lots: list[str] = []
+    units: list[str] = []
+    cause_event_id: uuid.UUID | None = None
+
+
+class SupervisorNotified(Payload):
+    kind: str = Field(max_length=30)
+    message: str = Field(max_length=1000)
+    cause_event_id: uuid.UUID | None = None
+
+
+class LineStopRequested(Payload):
+    reason: str = Field(max_length=500)
+    cause_event_id: uuid.UUID | None = None
+
+
+class DispositionSigned(Payload):
+    """One e-signature on a disposition; the first one proposes it."""
+
+    disposition_id: uuid.UUID
+    ncr: Code
+    kind: Literal["use_as_is", "rework", "scrap", "return_to_vendor", "sort"]
+    details: dict[str, Any] = {}
+    signer: Code
+    meaning: str = Field(min_length=1, max_length=200)
+
+
+class SignatureRefused(Payload):
+    ncr: Code
+    badge: str = Field(max_length=80)
+    reason: str = Field(max_length=300)
+    wrong_pin: bool = False
+
+
+# Facts only the server records; a station posting one is refused.
+SERVER_ONLY: frozenset[str] = frozenset(
+    {"NcrOpened", "SupervisorNotified", "LineStopRequested", "DispositionSigned", "SignatureRefused"}
+)
+
 PAYLOADS: dict[str, type[Payload]] = {
     cls.__name__: cls
     for cls in (
@@ -127,6 +176,11 @@ PAYLOADS: dict[str, type[Payload]] = {
         HoldReleased,
         MachineStateChanged,
         PartsCounted,
+        NcrOpened,
+        SupervisorNotified,
+        LineStopRequested,
+        DispositionSigned,
+        SignatureRefused,
     )
 }
 

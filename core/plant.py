@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.quality.inspection import InspectionRule
 from core.security import hash_pin
 
 Role = Literal["operator", "inspector", "supervisor", "quality_engineer", "mrb", "admin"]
@@ -54,6 +55,31 @@ class BomLine(_Strict):
     qty_per: float = Field(gt=0, allow_inf_nan=False)
 
 
+ReactionName = Literal["hold_unit", "hold_lot", "hold_station", "line_stop", "notify"]
+
+
+class InspectionSpec(_Strict):
+    """When a check of a characteristic is due and who does it."""
+
+    trigger: Literal["every_unit", "every_nth", "per_lot", "interval"] = "every_unit"
+    every: int = Field(default=1, ge=1)
+    interval_minutes: float | None = Field(default=None, gt=0)
+    first_article: bool = False
+    required_before_complete: bool = False
+    role: Literal["operator", "inspector"] = "operator"
+    sample_size: int = Field(default=1, ge=1)
+    method: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InspectionSpec:
+        if self.trigger == "interval" and self.interval_minutes is None:
+            raise ValueError("an interval check needs interval_minutes")
+        return self
+
+    def rule(self, characteristic: str) -> InspectionRule:
+        return InspectionRule(characteristic=characteristic, **self.model_dump())
+
+
 class Characteristic(_Strict):
     id: Ident = Field(min_length=1, max_length=60)
     name: str
@@ -64,6 +90,8 @@ class Characteristic(_Strict):
     critical: bool = False
     kind: Literal["variable", "attribute"] = "variable"
     subgroup_size: int = Field(default=1, ge=1, le=25)
+    inspection: InspectionSpec | None = None
+    reaction: list[ReactionName] | None = None
 
     @model_validator(mode="after")
     def _limits(self) -> Characteristic:
@@ -120,6 +148,14 @@ class DefectCode(_Strict):
     code: str = Field(min_length=1, max_length=60)
     description: str
     severity: Literal["minor", "major", "critical"] = "minor"
+    reaction: list[ReactionName] | None = None
+
+
+class QualitySettings(_Strict):
+    """Plant-wide reaction defaults; a characteristic or defect code may override them."""
+
+    on_fail: list[ReactionName] = ["hold_lot", "notify"]
+    on_critical_defect: list[ReactionName] = ["hold_lot", "hold_station", "line_stop", "notify"]
 
 
 class Lot(_Strict):
@@ -150,6 +186,7 @@ class BarcodePatterns(_Strict):
 class Plant(_Strict):
     plant: PlantInfo
     barcodes: BarcodePatterns = BarcodePatterns()
+    quality: QualitySettings = QualitySettings()
     suppliers: list[Supplier] = []
     parts: list[Part] = []
     routings: list[Routing] = []

@@ -27,6 +27,8 @@ class CharacteristicRef(_Ref):
     critical: bool = False
     kind: str = "variable"
     subgroup_size: int = 1
+    inspection: dict[str, object] | None = None
+    reaction: list[str] | None = None
 
     def spec(self) -> Spec:
         return Spec(nominal=self.nominal, lsl=self.lsl, usl=self.usl, unit=self.unit)
@@ -63,6 +65,9 @@ class WorkOrderRef(_Ref):
     qty: float
     status: str
     completed_qty: float = 0
+    kind: str = "production"
+    rework_lot: str | None = None
+    rework_operation: int | None = None
 
 
 class LotRef(_Ref):
@@ -98,6 +103,7 @@ class DefectCodeRef(_Ref):
     code: str
     description: str
     severity: str
+    reaction: list[str] | None = None
 
 
 class StationRef(_Ref):
@@ -121,3 +127,4 @@ class Feed(_Ref):
     operators: list[OperatorRef] = []
     defect_codes: list[DefectCodeRef] = []
     barcodes: dict[str, str] = {}
+    quality: dict[str, list[str]] = {}

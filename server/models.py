@@ -75,6 +75,8 @@ class Characteristic(SQLModel, table=True):
     critical: bool = False
     kind: str = Field(default="variable", max_length=20)
     subgroup_size: int = 1
+    inspection: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reaction: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Station(SQLModel, table=True):
@@ -104,6 +106,7 @@ class DefectCode(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=60)
     description: str = Field(max_length=200)
     severity: str = Field(default="minor", max_length=20)
+    reaction: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     rev: int = Field(default=0, index=True)
 
 
@@ -115,6 +118,9 @@ class WorkOrder(SQLModel, table=True):
     status: str = Field(default="released", max_length=20)
     completed_qty: float = 0
     due: str | None = Field(default=None, max_length=40)
+    kind: str = Field(default="production", max_length=20)  # production | rework
+    rework_lot: str | None = Field(default=None, max_length=80)
+    rework_operation: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     rev: int = Field(default=0, index=True)
 
@@ -222,6 +228,7 @@ class Hold(SQLModel, table=True):
     released_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     ncr: str | None = Field(default=None, max_length=40)
     event_id: str | None = Field(default=None, max_length=36)
+    cause_event_id: str | None = Field(default=None, max_length=36)
     rev: int = Field(default=0, index=True)
 
 
@@ -254,3 +261,7 @@ class LedgerHead(SQLModel, table=True):
     last_id: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
     count: int = 0
+
+
+# Tables of further capabilities register with the same metadata.
+import server.models_quality  # noqa: E402,F401

@@ -93,6 +93,9 @@ def _job_started(session: Session, event: ev.Event, p: ev.JobStarted) -> Outcome
             f"work order {wo.number} operation {op.seq} ({op.name}) is routed to "
             f"{', '.join(op.stations)}, not {event.station_id}"
         )
+    planned = p.output_lot or planned_lot_id(event.station_id, p.job_id)
+    if p.output_lot and session.get(m.Lot, p.output_lot) is not None:
+        raise Rejected(f"output lot {p.output_lot} already exists")
     session.add(
         m.Job(
             id=str(p.job_id),
@@ -101,12 +104,28 @@ def _job_started(session: Session, event: ev.Event, p: ev.JobStarted) -> Outcome
             station_id=event.station_id,
             operator_id=event.operator_id,
             started_at=event.occurred_at,
+            output_lot=planned,
         )
     )
+    session.flush()
+    if wo.kind == "rework" and wo.rework_lot:
+        # A rework job takes the whole reworked lot; its history carries on in the output lot.
+        lot = session.get(m.Lot, wo.rework_lot)
+        if lot is None or lot.status != "rework":
+            raise Rejected(f"rework lot {wo.rework_lot} is not waiting for rework")
+        session.add(m.Consumption(job_id=str(p.job_id), lot=lot.id, part=lot.part, qty=lot.qty, event_id=str(event.id)))
+        lot.qty = 0.0
+        lot.status = "consumed"
+        _touch(session, lot)
     if wo.status == "released":
         wo.status = "in_progress"
         _touch(session, wo)
-    return {"job_id": str(p.job_id), "operation": op.seq, "operation_name": op.name}
+    return {"job_id": str(p.job_id), "operation": op.seq, "operation_name": op.name, "output_lot": planned}
+
+
+def planned_lot_id(station_id: str, job_id: uuid.UUID) -> str:
+    """The output lot of a job whose terminal did not name one at start."""
+    return f"LOT-{station_id}-{job_id.hex[:8].upper()}"
 
 
 def _lot_consumed(session: Session, event: ev.Event, p: ev.LotConsumed) -> Outcome:
@@ -129,6 +148,8 @@ def _lot_consumed(session: Session, event: ev.Event, p: ev.LotConsumed) -> Outco
     holds = open_holds(session, "lot", lot.id)
     if holds or lot.status == "on_hold":
         raise Rejected(f"lot {lot.id} is on hold: {_hold_reason(holds)}")
+    if lot.status == "rework":
+        raise Rejected(f"lot {lot.id} is waiting for rework: run its rework work order")
     if lot.status != "available":
         raise Rejected(f"lot {lot.id} is {lot.status}")
     if p.qty > lot.qty + 1e-9:
@@ -182,7 +203,7 @@ def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -
             occurred_at=event.occurred_at,
         )
     )
-    return {
+    outcome: Outcome = {
         "verdict": result,
         "characteristic": ch.id,
         "value": p.value,
@@ -190,6 +211,20 @@ def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -
         "usl": ch.usl,
         "unit": ch.unit,
     }
+    if result == "fail":
+        from server.services.quality import quality_settings, react
+
+        kinds = ch.reaction if ch.reaction is not None else quality_settings(session)["on_fail"]
+        reason = (f"{ch.id} ({ch.name}) = {p.value:g} {ch.unit} outside {spec.describe()} "
+                  f"at {event.station_id}, {wo.number} op {job.operation_seq}")
+        outcome.update(react(
+            session, event, list(kinds), source="failed_check", reason=reason,
+            title=f"{ch.name} out of tolerance on {wo.product}", lot=job.output_lot, unit=p.unit_serial,
+            critical=ch.critical, qty=wo.qty,
+            measurements=[{"event_id": str(event.id), "characteristic": ch.id, "value": p.value,
+                           "lsl": ch.lsl, "usl": ch.usl, "unit": ch.unit}],
+        ))
+    return outcome
 
 
 def _defect(session: Session, event: ev.Event, p: ev.DefectFlagged) -> Outcome:
@@ -210,7 +245,20 @@ def _defect(session: Session, event: ev.Event, p: ev.DefectFlagged) -> Outcome:
             occurred_at=event.occurred_at,
         )
     )
-    return {"code": code.code, "severity": code.severity}
+    outcome: Outcome = {"code": code.code, "severity": code.severity}
+    if code.severity == "critical" or code.reaction:
+        from server.services.quality import quality_settings, react
+
+        kinds = code.reaction if code.reaction is not None else quality_settings(session)["on_critical_defect"]
+        wo = session.get(m.WorkOrder, job.work_order)
+        assert wo is not None
+        reason = f"{code.severity} defect {code.code} ({code.description}) x{p.qty:g} at {event.station_id}, {wo.number}"
+        outcome.update(react(
+            session, event, list(kinds), source="critical_defect", reason=reason,
+            title=f"{code.description} on {wo.product}", lot=p.lot or job.output_lot, unit=None,
+            critical=code.severity == "critical", qty=p.qty, defect_codes=[code.code],
+        ))
+    return outcome
 
 
 def _job_completed(session: Session, event: ev.Event, p: ev.JobCompleted) -> Outcome:
@@ -219,6 +267,11 @@ def _job_completed(session: Session, event: ev.Event, p: ev.JobCompleted) -> Out
         raise Rejected(f"output lot {p.output_lot} already exists")
     wo = session.get(m.WorkOrder, job.work_order)
     assert wo is not None
+    if job.output_lot and job.output_lot != p.output_lot:
+        # Holds placed on the lot while it was being made follow it to its final id.
+        for hold in open_holds(session, "lot", job.output_lot):
+            hold.target = p.output_lot
+            _touch(session, hold)
     consumed = session.execute(
         select(m.Consumption.lot, func.sum(m.Consumption.qty))
         .where(m.Consumption.job_id == job.id)
@@ -231,7 +284,9 @@ def _job_completed(session: Session, event: ev.Event, p: ev.JobCompleted) -> Out
         part=wo.product,
         qty=p.good_qty,
         initial_qty=p.good_qty,
-        status="available" if p.good_qty > 0 else "scrapped",
+        status=("on_hold" if open_holds(session, "lot", p.output_lot) else "available")
+        if p.good_qty > 0
+        else "scrapped",
         job_id=job.id,
         station_id=event.station_id,
         created_at=event.occurred_at,
@@ -242,7 +297,9 @@ def _job_completed(session: Session, event: ev.Event, p: ev.JobCompleted) -> Out
     for parent, qty in consumed:
         session.add(
             m.GenealogyEdge(
-                parent_lot=parent, child_lot=lot.id, qty=float(qty), kind="consume", event_id=str(event.id)
+                parent_lot=parent, child_lot=lot.id, qty=float(qty),
+                kind="rework" if wo.kind == "rework" and parent == wo.rework_lot else "consume",
+                event_id=str(event.id),
             )
         )
     job.status = "completed"
@@ -279,31 +336,64 @@ def _logout(session: Session, event: ev.Event, p: ev.OperatorLoggedOut) -> Outco
     return {"operator": p.badge}
 
 
+def _pending_lot(session: Session, lot_id: str) -> bool:
+    """A lot a running job will produce (holds may name it before it exists)."""
+    return session.execute(
+        select(m.Job.id).where(m.Job.output_lot == lot_id, m.Job.status == "running")
+    ).first() is not None
+
+
 def _hold_placed(session: Session, event: ev.Event, p: ev.HoldPlaced) -> Outcome:
     if session.get(m.Hold, str(p.hold_id)) is not None:
         raise Rejected(f"hold {p.hold_id} already exists")
     operator = session.get(m.Operator, event.operator_id or "")
     if p.source == "manual" and (operator is None or operator.role == "operator"):
         raise Rejected("a manual hold needs a supervisor, inspector or quality engineer badge")
-    hold = m.Hold(
-        id=str(p.hold_id),
-        target_type=p.target_type,
-        target=p.target,
-        reason=p.reason,
-        source=p.source,
-        placed_by=event.operator_id,
-        placed_at=event.occurred_at,
-        event_id=str(event.id),
-    )
-    _touch(session, hold)
+    targets = [p.target]
     if p.target_type == "lot":
         lot = session.get(m.Lot, p.target)
-        if lot is None:
+        if lot is None and not _pending_lot(session, p.target):
             raise Rejected(f"lot {p.target} does not exist")
-        if lot.status == "available":
-            lot.status = "on_hold"
-            _touch(session, lot)
-    return {"hold_id": hold.id, "target": p.target}
+        if p.include_downstream:
+            from server.services.quality import downstream_lots
+
+            targets += downstream_lots(session, [p.target])
+    elif p.target_type == "station" and session.get(m.Station, p.target) is None:
+        raise Rejected(f"station {p.target} does not exist")
+    elif p.target_type == "work_order" and session.get(m.WorkOrder, p.target) is None:
+        raise Rejected(f"work order {p.target} does not exist")
+    placed = []
+    for i, target in enumerate(targets):
+        hold_id = str(p.hold_id) if i == 0 else str(uuid.uuid5(p.hold_id, target))
+        if i and session.get(m.Hold, hold_id) is not None:
+            continue
+        reason = p.reason if i == 0 else f"{p.reason} (made from {p.target})"
+        hold = m.Hold(
+            id=hold_id,
+            target_type=p.target_type,
+            target=target,
+            reason=reason,
+            source=p.source,
+            placed_by=event.operator_id,
+            placed_at=event.occurred_at,
+            event_id=str(event.id),
+            ncr=p.ncr,
+            cause_event_id=str(p.cause_event_id) if p.cause_event_id else None,
+        )
+        _touch(session, hold)
+        placed.append(target)
+        if p.target_type == "lot":
+            lot = session.get(m.Lot, target)
+            if lot is not None and lot.status == "available":
+                lot.status = "on_hold"
+                _touch(session, lot)
+        if p.target_type == "work_order":
+            wo = session.get(m.WorkOrder, target)
+            if wo is not None and wo.status in ("released", "in_progress"):
+                wo.status = "on_hold"
+                _touch(session, wo)
+    session.flush()
+    return {"hold_id": str(p.hold_id), "target": p.target, "held": placed}
 
 
 def _hold_released(session: Session, event: ev.Event, p: ev.HoldReleased) -> Outcome:
@@ -313,15 +403,28 @@ def _hold_released(session: Session, event: ev.Event, p: ev.HoldReleased) -> Out
     operator = session.get(m.Operator, event.operator_id or "")
     if operator is None or operator.role not in ("supervisor", "quality_engineer", "mrb", "admin"):
         raise Rejected("releasing a hold needs a supervisor or quality engineer")
+    if hold.ncr:
+        from server.models_quality import Ncr
+
+        ncr = session.get(Ncr, hold.ncr)
+        if ncr is not None and ncr.status != "closed":
+            raise Rejected(f"hold belongs to {hold.ncr}: it is released by the NCR's signed disposition")
     hold.status = "released"
     hold.released_by = event.operator_id
     hold.released_at = event.occurred_at
     _touch(session, hold)
+    session.flush()
     if hold.target_type == "lot":
         lot = session.get(m.Lot, hold.target)
         if lot is not None and lot.status == "on_hold" and not open_holds(session, "lot", lot.id):
             lot.status = "available" if lot.qty > 0 else "consumed"
             _touch(session, lot)
+    if hold.target_type == "work_order":
+        wo = session.get(m.WorkOrder, hold.target)
+        if wo is not None and wo.status == "on_hold" and not open_holds(session, "work_order", wo.number):
+            has_jobs = session.execute(select(m.Job.id).where(m.Job.work_order == wo.number)).first()
+            wo.status = "in_progress" if has_jobs else "released"
+            _touch(session, wo)
     return {"hold_id": hold.id}
 
 
@@ -366,3 +469,4 @@ def apply_event(session: Session, event: ev.Event, payload: ev.Payload) -> Outco
 
 # Further event families register their handlers on import.
 from server.services import material as _material  # noqa: E402,F401
+from server.services import quality as _quality  # noqa: E402,F401

@@ -40,6 +40,7 @@ def routing_ref(session: Session, product: str) -> ref.RoutingRef:
                     ref.CharacteristicRef(
                         id=c.id, name=c.name, nominal=c.nominal, lsl=c.lsl, usl=c.usl, unit=c.unit,
                         critical=c.critical, kind=c.kind, subgroup_size=c.subgroup_size,
+                        inspection=c.inspection, reaction=c.reaction,
                     )
                     for c in chars
                 ],
@@ -89,11 +90,14 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             if station_id in (op.stations or [])
         }
         work_orders = [
-            ref.WorkOrderRef(number=w.number, product=w.product, qty=w.qty, status=w.status, completed_qty=w.completed_qty)
+            ref.WorkOrderRef(number=w.number, product=w.product, qty=w.qty, status=w.status,
+                             completed_qty=w.completed_qty, kind=w.kind, rework_lot=w.rework_lot,
+                             rework_operation=w.rework_operation)
             for w in pages["work_orders"]
             if w.product in routed_products
         ]
         barcodes_row = session.get(m.PlantMeta, "barcodes")
+        quality_row = session.get(m.PlantMeta, "quality")
         return ref.Feed(
             cursor=cursor,
             more=bool(full_pages),
@@ -112,10 +116,11 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
                 for o in pages["operators"]
             ],
             defect_codes=[
-                ref.DefectCodeRef(code=d.code, description=d.description, severity=d.severity)
+                ref.DefectCodeRef(code=d.code, description=d.description, severity=d.severity, reaction=d.reaction)
                 for d in pages["defect_codes"]
             ],
             barcodes=json.loads(barcodes_row.value) if barcodes_row else {},
+            quality=json.loads(quality_row.value) if quality_row else {},
         )
 
 

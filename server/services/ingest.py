@@ -20,6 +20,7 @@ from server.models import EventLog
 from server.services.apply import Rejected, apply_event
 
 Status = Literal["applied", "duplicate", "rejected"]
+SERVER_STATION = "SERVER"  # the station id of facts the server itself records
 
 
 @dataclass(slots=True)
@@ -119,6 +120,8 @@ def ingest_one(engine: Engine, raw: Any, station_id: str, session: Session | Non
         event = None
     if event is not None and problem is None and event.station_id != station_id:
         problem = f"station {station_id} may not post events as station {event.station_id}"
+    if event is not None and problem is None and event.type in ev.SERVER_ONLY and station_id != SERVER_STATION:
+        problem = f"{event.type} is recorded by the server only"
     if event_id is None:
         event_id = str(uuid.uuid4())  # kept under a server id so it is never lost
         problem = problem or "event id is not a UUID"
@@ -168,8 +171,16 @@ def _ingest_tx(
                 outcome = apply_event(session, event, payload)
         except Rejected as exc:
             problem = exc.reason
+            session.info.pop("derived", None)
         else:
             ledger.append(session, head, _log_row(event, raw, event_id, "applied", None, outcome, station_id))
+            # Reactions the event set off are chained right after it, with their cause.
+            for derived, derived_outcome in session.info.pop("derived", []):
+                ledger.append(
+                    session, head,
+                    _log_row(derived, derived.model_dump(mode="json"), str(derived.id), "applied", None,
+                             derived_outcome, derived.station_id),
+                )
             session.commit()
             return EventResult(id=event_id, status="applied", outcome=outcome)
     assert problem is not None

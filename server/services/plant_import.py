@@ -78,6 +78,7 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
             "plant_version": plant.plant.version,
             "timezone": plant.plant.timezone,
             "barcodes": json.dumps(plant.grammar_overrides(), sort_keys=True),
+            "quality": json.dumps(plant.quality.model_dump(), sort_keys=True),
         }
         for key, value in meta.items():
             _upsert(session, summary, "settings", m.PlantMeta, key, {"key": key, "value": value}, versioned=False)
@@ -106,7 +107,7 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
         for d in plant.defect_codes:
             _upsert(
                 session, summary, "defect_codes", m.DefectCode, d.code,
-                {"code": d.code, "description": d.description, "severity": d.severity},
+                {"code": d.code, "description": d.description, "severity": d.severity, "reaction": d.reaction},
             )
         session.flush()
         for lot in plant.lots:
@@ -166,6 +167,8 @@ def _import_operation(session: Session, summary: ImportSummary, product: str, op
             "id": ch.id, "operation_id": row.id, "name": ch.name, "nominal": ch.nominal, "lsl": ch.lsl,
             "usl": ch.usl, "unit": ch.unit, "critical": ch.critical, "kind": ch.kind,
             "subgroup_size": ch.subgroup_size,
+            "inspection": ch.inspection.model_dump() if ch.inspection else None,
+            "reaction": list(ch.reaction) if ch.reaction is not None else None,
         }
         existing = session.get(m.Characteristic, ch.id)
         if existing is None or any(getattr(existing, k) != v for k, v in values.items()):

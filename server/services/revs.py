@@ -17,3 +17,14 @@ def next_rev(session: Session) -> int:
 
 def current_rev(session: Session) -> int:
     return int(session.execute(text("SELECT value FROM counter WHERE name = 'rev'")).scalar_one())
+
+
+def next_counter(session: Session, name: str) -> int:
+    """Next value of a named counter (created at 1 on first use)."""
+    value = session.execute(
+        text("UPDATE counter SET value = value + 1 WHERE name = :n RETURNING value"), {"n": name}
+    ).scalar_one_or_none()
+    if value is None:
+        session.execute(text("INSERT INTO counter (name, value) VALUES (:n, 1)"), {"n": name})
+        return 1
+    return int(value)

@@ -1,0 +1,102 @@
+"""`lineside ncr list|show|open|disposition`: nonconformance reports and signed dispositions."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from cli.common import add_database_option, fail, open_engine
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ncr", help="nonconformance reports and e-signed MRB dispositions")
+    add_database_option(p)
+    p.add_argument("action", choices=["list", "show", "open", "disposition"])
+    p.add_argument("ncr", nargs="?", help="NCR number (show, disposition) or title (open)")
+    p.add_argument("--kind", choices=["use_as_is", "rework", "scrap", "return_to_vendor", "sort"])
+    p.add_argument("--badge", help="signer's badge")
+    p.add_argument("--pin", help="signer's PIN (prompted when omitted; or $LINESIDE_PIN)")
+    p.add_argument("--meaning", help="meaning of the signature (default: 'approved <kind>')")
+    p.add_argument("--operation", type=int, help="rework: routing operation to rework on")
+    p.add_argument("--release-qty", type=float, default=0)
+    p.add_argument("--scrap-qty", type=float, default=0)
+    p.add_argument("--rework-qty", type=float, default=0)
+    p.add_argument("--lot", action="append", default=[], help="open: lot to include (repeat)")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from server.api.quality import list_ncrs, ncr_out
+    from server.models_quality import Ncr
+    from server.services import qe
+
+    engine = open_engine(args, migrate_embedded=False)
+    if args.action == "list":
+        with Session(engine) as session:
+            ncrs = list_ncrs(None, session, "all" if args.all else "open", 2000)  # type: ignore[arg-type]
+        if args.json:
+            print(json.dumps([n.model_dump(mode="json") for n in ncrs]))
+        else:
+            for n in ncrs:
+                print(f"{n.id:16} {n.status:18} {'CRITICAL ' if n.critical else ''}{n.title}  lots: {', '.join(n.lots) or '-'}")
+            if not ncrs:
+                print("no open NCRs")
+        return 0
+    if not args.ncr:
+        return fail(f"ncr {args.action} needs an NCR number")
+    if args.action == "open":
+        if not args.badge:
+            return fail("ncr open needs --badge")
+        ncr_id, results = qe.open_ncr(engine, title=args.ncr, badge=args.badge, lots=args.lot)
+        if ncr_id is None:
+            return fail(results[0].reason or "refused")
+        print(ncr_id)
+        return 0
+    with Session(engine) as session:
+        ncr = session.get(Ncr, args.ncr)
+        if ncr is None:
+            return fail(f"{args.ncr} does not exist")
+        out = ncr_out(session, ncr)
+    if args.action == "show":
+        if args.json:
+            print(out.model_dump_json(indent=2))
+            return 0
+        print(f"{out.id}  {out.status.upper()}  {'CRITICAL  ' if out.critical else ''}opened {out.opened_at:%Y-%m-%d %H:%M} by {out.opened_by or '-'}")
+        print(f"  {out.title}\n  {out.description}")
+        print(f"  lots: {', '.join(out.lots) or '-'}   station: {out.station_id or '-'}   qty affected: {out.qty_affected:g}")
+        for m in out.measurements:
+            print(f"  measured {m['characteristic']} = {m['value']} {m.get('unit', '')} (limits {m.get('lsl')} … {m.get('usl')})")
+        for h in out.holds:
+            print(f"  hold {h.id} {h.status:8} {h.target_type} {h.target}")
+        for d in out.dispositions:
+            print(f"  disposition {d.kind} {d.status} ({len(d.signatures)}/{d.signatures_required} signatures)")
+            for s in d.signatures:
+                print(f"    signed by {s.signer_name} ({s.signer}, {s.role}) at {s.signed_at:%Y-%m-%d %H:%M:%S}: "
+                      f"{s.meaning}  [{s.record_hash[:16]}]")
+        return 0
+    if not args.badge:
+        return fail("ncr disposition needs --badge")
+    kind = args.kind or next((d.kind for d in out.dispositions if d.status == "pending"), None)
+    if kind is None:
+        return fail("ncr disposition needs --kind to propose one")
+    pin = args.pin or os.environ.get("LINESIDE_PIN") or (getpass.getpass(f"PIN for {args.badge}: ") if sys.stdin.isatty() else "")
+    details: dict[str, object] = {}
+    if args.operation is not None:
+        details["operation"] = args.operation
+    if kind == "sort":
+        details.update(release_qty=args.release_qty, scrap_qty=args.scrap_qty, rework_qty=args.rework_qty)
+    result = qe.sign_disposition(engine, args.ncr, kind=kind, badge=args.badge, pin=pin, details=details,
+                                 meaning=args.meaning)
+    if result.status == "rejected":
+        return fail(f"signature refused: {result.reason}")
+    state = result.outcome.get("status", "")
+    print(f"{args.ncr}: {kind} signed by {args.badge} "
+          f"({result.outcome.get('signatures')}/{result.outcome.get('signatures_required')}) — {state}")
+    return 0

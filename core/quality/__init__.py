@@ -1,0 +1,1 @@
+"""Quality rules: inspection plans, reaction plans, dispositions and e-signatures (pure)."""
