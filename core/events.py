@@ -157,9 +157,9 @@ class SignatureRefused(Payload):
 
 
 # Facts only the server records; a station posting one is refused.
-SERVER_ONLY: frozenset[str] = frozenset(
-    {"NcrOpened", "SupervisorNotified", "LineStopRequested", "DispositionSigned", "SignatureRefused"}
-)
+SERVER_ONLY: set[str] = {
+    "NcrOpened", "SupervisorNotified", "LineStopRequested", "DispositionSigned", "SignatureRefused",
+}
 
 PAYLOADS: dict[str, type[Payload]] = {
     cls.__name__: cls
@@ -187,9 +187,11 @@ PAYLOADS: dict[str, type[Payload]] = {
 EventType = str
 
 
-def register_payload(cls: type[Payload]) -> type[Payload]:
+def register_payload(cls: type[Payload], *, server_only: bool = False) -> type[Payload]:
     """Add a payload type to the protocol (used by modules that define more events)."""
     PAYLOADS[cls.__name__] = cls
+    if server_only:
+        SERVER_ONLY.add(cls.__name__)
     return cls
 
 
