@@ -47,6 +47,12 @@ class LotConsumed(Payload):
     lot: Code
     part: Code
     qty: PositiveQty
+    known_rev: int | None = Field(
+        default=None,
+        ge=0,
+        description="Feed cursor of the terminal's cache when it allowed the consumption; a conflict "
+        "the terminal could not have known of is applied as history and raised as a quality escape",
+    )
 
 
 class MeasurementRecorded(Payload):

@@ -146,14 +146,24 @@ def _lot_consumed(session: Session, event: ev.Event, p: ev.LotConsumed) -> Outco
     if p.part != lot.part:
         raise Rejected(f"event says lot {lot.id} is part {p.part}, the server knows it as {lot.part}")
     holds = open_holds(session, "lot", lot.id)
+    conflict: str | None = None
+    changed_rev = lot.rev
     if holds or lot.status == "on_hold":
-        raise Rejected(f"lot {lot.id} is on hold: {_hold_reason(holds)}")
-    if lot.status == "rework":
-        raise Rejected(f"lot {lot.id} is waiting for rework: run its rework work order")
-    if lot.status != "available":
-        raise Rejected(f"lot {lot.id} is {lot.status}")
-    if p.qty > lot.qty + 1e-9:
-        raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be consumed")
+        conflict = f"on hold: {_hold_reason(holds)}"
+        changed_rev = max([h.rev for h in holds] + [lot.rev if not holds else 0])
+    elif lot.status == "rework":
+        conflict = "waiting for rework: run its rework work order"
+    elif lot.status != "available":
+        conflict = lot.status
+    elif p.qty > lot.qty + 1e-9:
+        conflict = f"short: {lot.qty:g} left, {p.qty:g} consumed"
+    if conflict is not None:
+        if p.known_rev is None or changed_rev <= p.known_rev:
+            # The terminal knew (or does not say what it knew): refuse, as the operator was told.
+            if conflict.startswith("short"):
+                raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be consumed")
+            raise Rejected(f"lot {lot.id} is {conflict}")
+        return _quality_escape(session, event, p, job, wo, lot, conflict)
     lot.qty = max(0.0, lot.qty - p.qty)
     if lot.qty <= 1e-9:
         lot.qty = 0.0
@@ -161,6 +171,30 @@ def _lot_consumed(session: Session, event: ev.Event, p: ev.LotConsumed) -> Outco
     _touch(session, lot)
     session.add(m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(event.id)))
     return {"lot": lot.id, "remaining": lot.qty, "lot_status": lot.status}
+
+
+def _quality_escape(
+    session: Session, event: ev.Event, p: ev.LotConsumed, job: m.Job, wo: m.WorkOrder, lot: m.Lot, conflict: str
+) -> Outcome:
+    """A consumption decided from a stale cache conflicts with what the server knows.
+
+    It happened on the floor, so it is applied as history; what the lot went
+    into is held and supervisors are alerted (a quality escape)."""
+    from server.services.quality import react
+
+    lot.qty = max(0.0, lot.qty - p.qty)
+    if lot.status == "available" and lot.qty <= 1e-9:
+        lot.qty = 0.0
+        lot.status = "consumed"
+    _touch(session, lot)
+    session.add(m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(event.id)))
+    reason = (f"quality escape: {event.station_id} consumed {p.qty:g} of lot {lot.id} into {job.output_lot} "
+              f"({wo.number}) while it was {conflict}")
+    outcome: Outcome = {"lot": lot.id, "remaining": lot.qty, "lot_status": lot.status, "escape": conflict}
+    outcome.update(react(session, event, ["hold_lot", "notify"], source="offline_escape", reason=reason,
+                         title=f"Quality escape: lot {lot.id} used while {conflict.split(':')[0]}",
+                         lot=job.output_lot, unit=None, critical=False, qty=p.qty))
+    return outcome
 
 
 def characteristic_spec(ch: m.Characteristic) -> Spec:
