@@ -1,0 +1,111 @@
+"""The quality engineer's command line: holds, NCRs, signed dispositions, audit history."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from cli.main import main
+from core import events as ev
+from server.services.ingest import ingest_batch
+from tests.support import event
+
+
+def url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def fail_a_measurement(engine: Engine) -> str:
+    job = uuid.uuid4()
+    results = ingest_batch(engine, [
+        event(ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot="LOT-CLI-1"), station="L1-SAW"),
+        event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=153.0), station="L1-SAW"),
+        event(ev.JobCompleted(job_id=job, output_lot="LOT-CLI-1", good_qty=20), station="L1-SAW"),
+    ], "L1-SAW")
+    return results[1].outcome["ncr"]
+
+
+def test_hold_ncr_disposition_and_history(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--database-url", url(engine)]
+    ncr = fail_a_measurement(engine)
+    assert main(["hold", "list", "--json", *db]) == 0
+    [hold] = json.loads(capsys.readouterr().out)
+    assert hold["target"] == "LOT-CLI-1" and hold["ncr"] == ncr
+    assert main(["ncr", "show", ncr, *db]) == 0
+    shown = capsys.readouterr().out
+    assert "SHAFT-CUT-LEN = 153.0 mm" in shown and "LOT-CLI-1" in shown
+    assert main(["ncr", "disposition", ncr, "--kind", "use_as_is", "--badge", "EMP1004", "--pin", "1004", *db]) == 2
+    assert "quality engineer or MRB" in capsys.readouterr().err
+    assert main(["ncr", "disposition", ncr, "--kind", "use_as_is", "--badge", "EMP1010", "--pin", "1010", *db]) == 0
+    assert "executed" in capsys.readouterr().out
+    assert main(["hold", "list", *db]) == 0
+    assert "no open holds" in capsys.readouterr().out
+    assert main(["audit", "history", "LOT-CLI-1", *db]) == 0
+    out = capsys.readouterr().out
+    for what in ("JobStarted", "MeasurementRecorded", "HoldPlaced", "JobCompleted"):
+        assert what in out
+    assert main(["audit", "history", ncr, *db]) == 0
+    out = capsys.readouterr().out
+    assert "NcrOpened" in out and "DispositionSigned" in out and "SignatureRefused" in out
+    assert main(["audit", "verify", *db]) == 0
+
+
+def test_manual_hold_place_and_release(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--database-url", url(engine)]
+    assert main(["hold", "place", "LOT-SEAL-261101", "--reason", "shelf life", "--badge", "EMP1009", *db]) == 0
+    assert "placed: LOT-SEAL-261101" in capsys.readouterr().out
+    assert main(["hold", "list", "--json", *db]) == 0
+    [hold] = json.loads(capsys.readouterr().out)
+    assert main(["hold", "release", hold["id"], "--badge", "EMP1001", *db]) == 2
+    assert "supervisor" in capsys.readouterr().err
+    assert main(["hold", "release", hold["id"], "--badge", "EMP1009", *db]) == 0
+    assert main(["hold", "place", "LOT-NOPE", "--reason", "x", "--badge", "EMP1009", *db]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_unmigrated_database_is_refused_with_what_to_run(empty_db_url: str, tmp_path: object) -> None:
+    from server.app import create_app
+    from server.db import make_engine
+    from server.migrate import NotMigrated
+
+    import sqlalchemy as sa
+
+    engine = make_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM alembic_version"))
+    with pytest.raises(NotMigrated, match="lineside server migrate"):
+        create_app(engine=engine)
+    engine.dispose()
+
+
+def test_server_migrate_on_a_new_database(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    db = f"sqlite:///{Path(str(tmp_path)) / 'new.db'}"
+    assert main(["server", "migrate", "--database-url", db]) == 0
+    assert "migrated from empty to" in capsys.readouterr().out
+    assert main(["plant", "import", "provisioning/plants/demo.toml", "--database-url", db]) == 0
+    assert "12 new" in capsys.readouterr().out
+
+
+def test_station_enroll_list_revoke(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--database-url", url(engine)]
+    assert main(["station", "enroll", "L1-TURN", *db]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("lst_") and len(token) > 30
+    assert main(["station", "list", *db]) == 0
+    assert "L1-TURN      enrolled" in capsys.readouterr().out
+    assert main(["station", "revoke", "L1-TURN", *db]) == 0
+    assert main(["station", "enroll", "NOPE", *db]) == 2
+    assert "not in the plant file" in capsys.readouterr().err
+
+
+def test_demo_codes_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--codes", "--json"]) == 0
+    codes = json.loads(capsys.readouterr().out)
+    assert {"badges", "work_orders", "lots", "defect_codes", "commands"} <= set(codes)
+    assert any(b["code"] == "EMP1001" for b in codes["badges"])
+    assert "#DONE" in codes["commands"]
