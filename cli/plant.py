@@ -25,6 +25,11 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    problems = device_problems(plant)
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        return 2
     if args.action == "check":
         print(f"{args.file}: plant {plant.plant.id} version {plant.plant.version} is valid")
         return 0
@@ -33,3 +38,16 @@ def run(args: argparse.Namespace) -> int:
     summary = import_plant(open_engine(args), plant)
     print(summary.describe())
     return 0
+
+
+def device_problems(plant) -> list[str]:  # type: ignore[no-untyped-def]
+    """Station device tables checked against the hardware adapters' schemas."""
+    from hardware.config import DeviceConfigError, parse_devices
+
+    problems = []
+    for station in plant.stations:
+        try:
+            parse_devices(station.devices)
+        except DeviceConfigError as exc:
+            problems.append(f"station {station.id}: {exc}")
+    return problems

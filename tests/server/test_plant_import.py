@@ -128,3 +128,13 @@ def test_cli_import_reports_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert f"{bad}:4: plant.version" in err
     assert main(["plant", "check", str(DEMO)]) == 0
+
+
+def test_cli_check_reports_device_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
+
+    bad = tmp_path / "devices.toml"
+    bad.write_text(MINIMAL + '\n[[stations.devices]]\nkind = "printer"\ntransport = "network"\nprot = 9100\n')
+    assert main(["plant", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "station S1" in err and "devices[0]" in err
