@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -101,11 +101,15 @@ def _log_row(
     )
 
 
-def ingest_one(engine: Engine, raw: Any, station_id: str, session: Session | None = None) -> EventResult:
+def ingest_one(
+    engine: Engine, raw: Any, station_id: str, session: Session | None = None, *, flush_wal: bool = True
+) -> EventResult:
     """Apply one raw event posted by ``station_id``; never raises for bad input.
 
     With ``session`` the event's transaction runs on that session (a batch
-    reuses one connection); otherwise a session is opened for it."""
+    reuses one connection); otherwise a session is opened for it. With
+    ``flush_wal=False`` (PostgreSQL) the commit does not wait for the WAL flush;
+    a batch flushes with its last event, before any answer is sent."""
     event_id = _raw_id(raw)
     event: ev.Event | None = None
     problem: str | None = None
@@ -128,9 +132,9 @@ def ingest_one(engine: Engine, raw: Any, station_id: str, session: Session | Non
     for _attempt in range(3):
         try:
             if session is not None:
-                return _ingest_tx(session, raw, event, payload, event_id, problem, station_id)
+                return _ingest_tx(session, raw, event, payload, event_id, problem, station_id, flush_wal)
             with Session(engine) as own:
-                return _ingest_tx(own, raw, event, payload, event_id, problem, station_id)
+                return _ingest_tx(own, raw, event, payload, event_id, problem, station_id, flush_wal)
         except IntegrityError:
             if session is not None:
                 session.rollback()
@@ -159,19 +163,27 @@ def _ingest_tx(
     event_id: str,
     problem: str | None,
     station_id: str,
+    flush_wal: bool = True,
 ) -> EventResult:
-    head = ledger.lock_head(session)
+    def begin() -> Any:
+        if not flush_wal and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+        return ledger.lock_head(session)
+
+    head = begin()
     row = _existing(session, event_id)
     if row is not None:
         session.rollback()
         return _duplicate(row)
     if problem is None and event is not None and payload is not None:
         try:
-            with session.begin_nested():
-                outcome = apply_event(session, event, payload)
+            outcome = apply_event(session, event, payload)
         except Rejected as exc:
+            # Undo whatever the handler changed, then record the refusal in a fresh transaction.
             problem = exc.reason
             session.info.pop("derived", None)
+            session.rollback()
+            head = begin()
         else:
             ledger.append(session, head, _log_row(event, raw, event_id, "applied", None, outcome, station_id))
             # Reactions the event set off are chained right after it, with their cause.
@@ -190,6 +202,15 @@ def _ingest_tx(
 
 
 def ingest_batch(engine: Engine, raws: list[Any], station_id: str) -> list[EventResult]:
-    """Apply a batch in order on one connection, one transaction per event."""
+    """Apply a batch in order on one connection, one transaction per event.
+
+    On PostgreSQL the per-event commits do not wait for the write-ahead log to
+    reach the disk; one synchronous commit at the end flushes the (sequential)
+    log past all of them, and the batch is answered only after it."""
     with Session(engine) as session:
-        return [ingest_one(engine, raw, station_id, session) for raw in raws]
+        results = [ingest_one(engine, raw, station_id, session, flush_wal=False) for raw in raws]
+        if session.get_bind().dialect.name == "postgresql" and results:
+            # A synchronous commit flushes the log up to here, covering every commit above.
+            session.execute(text("UPDATE ledger_head SET count = count WHERE id = 1"))
+            session.commit()
+        return results
