@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 DEMO_PLANT = Path(__file__).resolve().parent.parent / "provisioning" / "plants" / "demo.toml"
-DEMO_STATION = "L1-TURN"
+DEMO_STATION = "L1-SAW"  # op 10 of SHAFT-12 consumes bar lots: the demo shows material
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

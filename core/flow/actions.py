@@ -1,0 +1,100 @@
+"""What a step asks the station to do, and what it tells the operator.
+
+Actions are small frozen values; the kiosk carries them out (``RecordEvent``
+goes to the outbox, ``ShowVerdict`` to the screen). The set is open: other
+modules subclass ``Action`` (printing a traveler, placing a hold, stopping the
+line) and the kiosk registers a handler for each new type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from core.events import Payload
+from core.flow.state import StationState
+from core.verdict import Spec, Verdict
+
+Level = Literal["info", "ok", "warn", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorMessage:
+    """One line for the operator. ``error`` means the entry was refused."""
+
+    level: Level
+    text: str
+
+    @classmethod
+    def info(cls, text: str) -> OperatorMessage:
+        return cls("info", text)
+
+    @classmethod
+    def ok(cls, text: str) -> OperatorMessage:
+        return cls("ok", text)
+
+    @classmethod
+    def warn(cls, text: str) -> OperatorMessage:
+        return cls("warn", text)
+
+    @classmethod
+    def error(cls, text: str) -> OperatorMessage:
+        return cls("error", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """Base of everything a step asks the station to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEvent(Action):
+    """Write this event to the outbox (the outbox numbers it and gives it an id)."""
+
+    payload: Payload
+    operator_id: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ShowVerdict(Action):
+    """Show a measurement's verdict big, with value, limits and unit."""
+
+    characteristic: str
+    name: str
+    value: float
+    verdict: Verdict
+    spec: Spec
+    critical: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowOutputLot(Action):
+    """A job finished: show the output lot it made (printing comes with the printer issue)."""
+
+    output_lot: str
+    product: str
+    good_qty: float
+    scrap_qty: float
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """A step's answer: the state reached, the actions to take, the operator's message."""
+
+    state: StationState
+    message: OperatorMessage
+    actions: tuple[Action, ...] = field(default=())
+
+    @property
+    def payloads(self) -> list[Payload]:
+        return [a.payload for a in self.actions if isinstance(a, RecordEvent)]
+
+    @property
+    def refused(self) -> bool:
+        return self.message.level == "error"
+
+    def of_type(self, kind: type[Action]) -> list[Action]:
+        return [a for a in self.actions if isinstance(a, kind)]

@@ -1,0 +1,238 @@
+"""The station kiosk: a locked-down, keyboard-only Textual app around ``StationService``.
+
+``build_app(config)`` is the one factory (tests, the demo and the CLI share
+it); ``run_kiosk(...)`` runs it in the terminal. Operators cannot quit it, open
+a command palette or reach anything but the scan line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from textual.app import App, ScreenStackError
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.worker import Worker, WorkerState
+
+from core.flow import DEFAULT_FLOW, Action, Flow, OperatorMessage
+from kiosk.config import KioskConfig
+from kiosk.service import StationService
+from screens.base import KioskScreen
+from screens.defect_picker import DefectPicker
+from screens.hints import demo_hint
+from screens.registry import SCREENS, STYLESHEET
+from screens.rejections import RejectionScreen, refusals_from
+from screens.view import KioskView, screen_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceChanged(Message):
+    """The service changed something in the background (sync, rejections, feed)."""
+
+    what: str
+
+
+class KioskApp(App[int]):
+    CSS_PATH = STYLESHEET
+    TITLE = "lineside kiosk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+q", "quit_kiosk", show=False, priority=True),
+        Binding("ctrl+c", "quit_kiosk", show=False, priority=True),
+        Binding("ctrl+p", "nothing", show=False, priority=True),
+    ]
+
+    def __init__(
+        self, service: StationService, config: KioskConfig, theme: str = "ansi-dark"
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.config = config
+        self._theme_name = theme
+        self._actions: tuple[Action, ...] = ()
+        self._current: str | None = None
+        self._rejections: RejectionScreen | None = None
+        self._shown_seqs: list[int] = []
+        service.subscribe(self._service_changed)
+
+    # --- start -----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = self._theme_name
+        for name, cls in SCREENS.items():
+            self.install_screen(cls(), name)
+        self._route()
+        self.set_interval(1.0, self._tick)
+        self._start_sync()
+        self._check_rejections()
+
+    def _start_sync(self) -> None:
+        if self.service.sync is not None:
+            self.run_worker(self.service.sync.run(), name="sync", group="sync", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "sync" and event.state == WorkerState.ERROR:
+            log.error("sync stopped: %s; restarting", event.worker.error)
+            self.set_timer(2.0, self._start_sync)
+
+    # --- the view --------------------------------------------------------------------
+
+    def current_view(self) -> KioskView:
+        service = self.service
+        state = service.state
+        message = service.notice or (service.last.message if service.last else None)
+        if message is None and not service.cache.ready:
+            message = OperatorMessage.warn("Waiting for the first data from the server…")
+        return KioskView(
+            state=state,
+            prompt=state.prompt.describe(state),
+            message=message,
+            actions=self._actions,
+            status=service.status(),
+            reference=service.cache,
+            now=self.config.local_now(),
+            demo_hint=demo_hint(state, service.cache) if self.config.demo_hints else "",
+        )
+
+    def _active_screen(self) -> object | None:
+        try:
+            return self.screen
+        except ScreenStackError:  # shutting down
+            return None
+
+    def _route(self) -> None:
+        """Show the screen the state calls for, drawn from the current view."""
+        active = self._active_screen()
+        if active is None or isinstance(active, ModalScreen):
+            return  # nothing to draw on, or redrawn when the modal closes
+        view = self.current_view()
+        name = screen_for(view)
+        if name != self._current:
+            if self._current is None:
+                self.push_screen(name)
+            else:
+                self.switch_screen(name)
+            self._current = name
+        screen = self.get_screen(name)
+        if isinstance(screen, KioskScreen) and screen.is_mounted:
+            screen.show(view)
+
+    # --- KioskShell (what screens call) ----------------------------------------------
+
+    def submit_entry(self, text: str) -> None:
+        outcome = self.service.handle_entry(text, source="keyboard")
+        self._actions = outcome.actions
+        self._route()
+
+    def open_defect_list(self) -> None:
+        def picked(code: str | None) -> None:
+            if code:
+                self.submit_entry(code)
+            else:
+                self._route()
+
+        self.push_screen(DefectPicker(self.service.cache.defect_codes()), picked)
+
+    # --- background changes ----------------------------------------------------------
+
+    def _service_changed(self, what: str) -> None:
+        self.post_message(ServiceChanged(what))
+
+    def on_service_changed(self, message: ServiceChanged) -> None:
+        if message.what == "rejections":
+            self._check_rejections()
+        if message.what == "state" and self.service.notice is not None:
+            self._actions = ()  # a background change (refusal, idle) replaces the last verdict
+        self._route()
+
+    def _tick(self) -> None:
+        outcome = self.service.tick()
+        if outcome is not None:
+            self._actions = outcome.actions
+            self._route()
+            return
+        active = self._active_screen()
+        if isinstance(active, KioskScreen):
+            active.show_status(self.current_view())
+
+    def _check_rejections(self) -> None:
+        refused = self.service.rejections()
+        if not refused:
+            return
+        self._shown_seqs = [e.seq for e in refused]
+        if self._rejections is not None:
+            self._rejections.show_refusals(refusals_from(list(refused)))
+            return
+        self._rejections = RejectionScreen(refusals_from(list(refused)))
+        self.push_screen(self._rejections, self._acknowledged)
+
+    def _acknowledged(self, _read: bool | None) -> None:
+        self.service.acknowledge_rejections(self._shown_seqs)
+        self._rejections = None
+        self._route()
+        self._check_rejections()  # more may have arrived while it was open
+
+    # --- locked down -----------------------------------------------------------------
+
+    def action_quit_kiosk(self) -> None:
+        if self.config.allow_quit:
+            self.exit(0)
+            return
+        self.service.notice = OperatorMessage.warn(
+            "This station stays open all shift: it cannot be closed here."
+        )
+        self._route()
+
+    def action_nothing(self) -> None:
+        pass
+
+
+def build_app(config: KioskConfig, flow: Flow = DEFAULT_FLOW, theme: str = "ansi-dark") -> KioskApp:
+    """The kiosk app over the station's data folder (tests, demo and CLI share this)."""
+    service = StationService.open(config, flow)
+    return KioskApp(service, config, theme=theme)
+
+
+def _log_to_file(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(data_dir / "kiosk.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def run_kiosk(
+    station_id: str,
+    server_url: str,
+    token: str | None = None,
+    data_dir: Path | None = None,
+    demo_hints: bool = False,
+    idle_timeout: timedelta | None = timedelta(minutes=15),
+    allow_quit: bool | None = None,
+) -> int:
+    """Run the kiosk in this terminal until it is stopped; returns the exit code."""
+    config = KioskConfig(
+        station_id=station_id,
+        server_url=server_url,
+        token=token,
+        data_dir=data_dir,
+        demo_hints=demo_hints,
+        idle_timeout=idle_timeout,
+        allow_quit=demo_hints if allow_quit is None else allow_quit,
+        # The demo's in-process server waits for open long polls when it stops: keep them short.
+        feed_wait_s=2.0 if demo_hints else 25.0,
+    )
+    _log_to_file(config.resolved_data_dir)
+    app = build_app(config)
+    try:
+        result = app.run()
+    finally:
+        app.service.close()
+    return int(result or 0)

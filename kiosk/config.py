@@ -1,0 +1,52 @@
+"""A station's settings: who it is, where its server is, where it keeps its data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+
+TOKEN_ENV = "LINESIDE_STATION_TOKEN"
+
+
+def default_data_dir(station_id: str) -> Path:
+    return Path.home() / ".local" / "share" / "lineside" / "kiosk" / station_id
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class KioskConfig:
+    """Everything a kiosk (UI or headless) needs to run; tests build it directly."""
+
+    station_id: str
+    server_url: str
+    token: str | None = None
+    data_dir: Path | None = None
+    idle_timeout: timedelta | None = timedelta(minutes=15)
+    demo_hints: bool = False
+    allow_quit: bool = False  # operators cannot quit; the demo can (Ctrl+Q)
+    sync: bool = True  # False: no network at all (snapshot tests)
+    feed_wait_s: float = 25.0  # long-poll length; the server answers at once on a change
+    push_batch: int = 200
+    clock: Callable[[], datetime] = field(default=utc_now)
+    display_tz: tzinfo | None = None  # clock shown on screen; None: the terminal's own zone
+
+    def local_now(self) -> datetime:
+        return self.clock().astimezone(self.display_tz)
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir or default_data_dir(self.station_id)
+
+    @property
+    def resolved_token(self) -> str | None:
+        return self.token or os.environ.get(TOKEN_ENV) or None
+
+    @property
+    def base_url(self) -> str:
+        return self.server_url.rstrip("/")
