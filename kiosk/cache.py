@@ -171,6 +171,9 @@ class StationCache:
         status = "consumed" if left <= 1e-9 and lot.status == "available" else lot.status
         return lot.model_copy(update={"qty": left, "status": status})
 
+    def known_rev(self) -> int | None:
+        return self.cursor or None
+
     def lot(self, lot_id: str) -> LotRef | None:
         lot = self.memory.lot(lot_id)
         return self._effective(lot) if lot is not None else None

@@ -81,6 +81,49 @@ class ShowOutputLot(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class PrintTraveler(Action):
+    """Print the job's traveler (at start and at completion)."""
+
+    moment: Literal["start", "complete"]
+    work_order: str
+    product: str
+    product_description: str
+    operations: tuple[tuple[int, str], ...]
+    current_operation: int
+    output_lot: str
+    qty: float
+    operator: str
+    at: datetime
+    good_qty: float | None = None
+    scrap_qty: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrintHoldTag(Action):
+    """Print a hold tag for a lot put on hold at this station."""
+
+    lot: str
+    reason: str
+    ncr: str | None
+    placed_by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StopLine(Action):
+    """Ask the station's PLC to stop the line (reaction plan)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetAndon(Action):
+    """Set the station's stack light: a colour, or ``None`` for off."""
+
+    colour: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StepResult:
     """A step's answer: the state reached, the actions to take, the operator's message."""
 

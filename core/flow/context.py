@@ -49,6 +49,10 @@ class ReferenceData(Protocol):
 
     def defect_codes(self) -> list[DefectCodeRef]: ...
 
+    def known_rev(self) -> int | None:
+        """The change-feed cursor this view reflects (None when it did not come from a feed)."""
+        ...
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from core import events as ev
 from core.barcodes import Badge, DefectCodeScan, LotCode, SerialCode, WorkOrderCode
-from core.flow.actions import OperatorMessage, ShowOutputLot, ShowVerdict, StepResult
+from core.flow.actions import OperatorMessage, PrintTraveler, ShowOutputLot, ShowVerdict, StepResult
 from core.flow.checks import (
     Refusal,
     StartPlan,
@@ -161,6 +162,10 @@ def cmd_logout(turn: Turn) -> StepResult:
 
 def build_job(turn: Turn, plan: StartPlan) -> Job:
     wo, op = plan.work_order, plan.operation
+    routing = turn.ctx.reference.routing(wo.product)
+    operations = (
+        tuple((o.seq, o.name) for o in routing.operations) if routing is not None else ((op.seq, op.name),)
+    )
     return Job(
         job_id=turn.ctx.new_id(),
         work_order=wo.number,
@@ -172,6 +177,8 @@ def build_job(turn: Turn, plan: StartPlan) -> Job:
         started_at=turn.now,
         materials=plan_materials(op, wo.qty),
         characteristics=plan_characteristics(op),
+        output_lot=output_lot_id(turn.ctx.station_id, turn.state.output_lots_made + 1, turn.now),
+        operations=operations,
     )
 
 
@@ -189,14 +196,36 @@ def on_work_order(turn: Turn, scan: WorkOrderCode) -> StepResult:
         return turn.refuse(plan.text)
     job = build_job(turn, plan)
     action = turn.event(
-        ev.JobStarted(job_id=job.job_id, work_order=job.work_order, operation=job.operation)
+        ev.JobStarted(
+            job_id=job.job_id, work_order=job.work_order, operation=job.operation, output_lot=job.output_lot
+        )
     )
-    new = turn.settle(replace(state, job=job))
+    new = turn.settle(replace(state, job=job, output_lots_made=state.output_lots_made + 1))
+    traveler = traveler_action(job, "start", state.operator.badge if state.operator else "", turn.now)
     text = (
         f"Job started: {job.work_order}, {job.product} x {fmt_qty(job.qty)}, "
         f"op {job.operation} {job.operation_name}."
     )
-    return turn.done(new, OperatorMessage.ok(f"{text} {instruction(new)}"), action)
+    return turn.done(new, OperatorMessage.ok(f"{text} {instruction(new)}"), action, traveler)
+
+
+def traveler_action(
+    job: Job, moment: str, operator: str, now: datetime, good: float | None = None, scrap: float | None = None
+) -> PrintTraveler:
+    return PrintTraveler(
+        moment=moment,  # type: ignore[arg-type]
+        work_order=job.work_order,
+        product=job.product,
+        product_description=job.product_description,
+        operations=job.operations or ((job.operation, job.operation_name),),
+        current_operation=job.operation,
+        output_lot=job.output_lot or "",
+        qty=job.qty,
+        operator=operator,
+        at=now,
+        good_qty=good,
+        scrap_qty=scrap,
+    )
 
 
 def cmd_cancel(turn: Turn) -> StepResult:
@@ -243,7 +272,10 @@ def on_lot(turn: Turn, scan: LotCode) -> StepResult:
         lots=line.lots + ((scan.lot, found.qty),),
     )
     action = turn.event(
-        ev.LotConsumed(job_id=state.job.job_id, lot=scan.lot, part=line.part, qty=found.qty)
+        ev.LotConsumed(
+            job_id=state.job.job_id, lot=scan.lot, part=line.part, qty=found.qty,
+            known_rev=turn.ctx.reference.known_rev(),
+        )
     )
     new = turn.settle(replace(state, job=state.job.with_material(updated)))
     left = round(found.lot.qty - found.qty, 6)
@@ -487,8 +519,11 @@ def on_scrap_qty(turn: Turn) -> StepResult:
     qty = _qty_entry(turn, default=job.defect_qty, minimum_exclusive=False)
     if isinstance(qty, str):
         return turn.refuse(f"{qty} {instruction(state)}")
-    number = state.output_lots_made + 1
-    lot = output_lot_id(turn.ctx.station_id, number, turn.now)
+    if job.output_lot:
+        number, lot = state.output_lots_made, job.output_lot
+    else:  # a job resumed from a state written before output lots were named at start
+        number = state.output_lots_made + 1
+        lot = output_lot_id(turn.ctx.station_id, number, turn.now)
     payload = ev.JobCompleted(
         job_id=job.job_id, output_lot=lot, good_qty=prompt.good_qty, scrap_qty=qty
     )
@@ -513,7 +548,11 @@ def on_scrap_qty(turn: Turn) -> StepResult:
         scrap_qty=qty,
         parents=parents,
     )
-    return turn.done(new, OperatorMessage.ok(text), turn.event(payload), show)
+    traveler = traveler_action(
+        replace(job, output_lot=lot), "complete", state.operator.badge if state.operator else "", turn.now,
+        prompt.good_qty, qty,
+    )
+    return turn.done(new, OperatorMessage.ok(text), turn.event(payload), show, traveler)
 
 
 def cmd_confirm(turn: Turn) -> StepResult:

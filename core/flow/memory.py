@@ -120,6 +120,9 @@ class MemoryReference:
     def routings(self) -> list[RoutingRef]:
         return list(self._routings.values())
 
+    def known_rev(self) -> int | None:
+        return None
+
     def lot(self, lot_id: str) -> LotRef | None:
         return self._lots.get(lot_id)
 

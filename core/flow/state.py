@@ -96,6 +96,8 @@ class Job:
     defects: tuple[DefectLine, ...] = ()
     unit_serial: str | None = None  # the unit being measured, when the product is serialised
     extras: dict[str, Any] = field(default_factory=dict)  # extension data; treat as read-only
+    output_lot: str | None = None  # named at start: on the traveler, and what a hold contains
+    operations: tuple[tuple[int, str], ...] = ()  # the routing, for the traveler
 
     def material(self, part: str) -> MaterialLine | None:
         return next((m for m in self.materials if m.part == part), None)

@@ -194,7 +194,7 @@ async def test_bad_scans_are_refused_and_record_nothing(
     ]
 
 
-async def test_offline_shift_then_reconnect_with_a_refusal(
+async def test_offline_shift_then_reconnect_with_an_escape(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
     data = tmp_path / "kiosk"
@@ -239,27 +239,63 @@ async def test_offline_shift_then_reconnect_with_a_refusal(
             timeout=10,
         )
     app.service.close()
-    # 3. Back online: the job resumes, the outbox drains, the refusal is shown until read.
+    # 3. Back online: the job resumes and the outbox drains. The consumption happened, so it
+    #    is history, not a refusal: the server applies it and raises a quality escape that
+    #    holds what the lot went into (this job's output lot).
     app = build_app(live_config(live_server, data))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert app.service.state.job is not None and app.service.state.job.work_order == "WO-1001"
+        job = app.service.state.job
+        assert job is not None and job.work_order == "WO-1001"
         await until(pilot, lambda: app.service.outbox.pending_count() == 0)
-        await until(
-            pilot, lambda: isinstance(app.screen, RejectionScreen) and app.screen.is_mounted
-        )
+        assert app.service.rejections() == []
+    statuses = {
+        r.type: r.status for r in rows(live_server, m.EventLog, m.EventLog.station_id == "L1-SAW")
+    }
+    assert statuses["JobStarted"] == "applied" and statuses["LotConsumed"] == "applied"
+    assert statuses["MeasurementRecorded"] == "applied"
+    [escape_hold] = rows(live_server, m.Hold, m.Hold.source == "offline_escape")
+    assert escape_hold.target == job.output_lot and "hardness out of spec" in escape_hold.reason
+
+
+async def test_server_refusal_stays_up_until_acknowledged(live_server: LiveServer, tmp_path: Path) -> None:
+    """Offline the station starts a work order that is closed meanwhile: on reconnect the
+    server refuses it, and the operator sees why until they acknowledge it."""
+    from dataclasses import replace
+
+    from sqlmodel import Session
+
+    from tests.conftest import free_port
+
+    data = tmp_path / "kiosk"
+    app = build_app(live_config(live_server, data))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.service.cache.ready)
+        await scan(app, pilot, "EMP1004")
+        await synced(app, pilot)
+    app.service.close()
+    offline = replace(live_config(live_server, data), server_url=f"http://127.0.0.1:{free_port()}")
+    app = build_app(offline)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.service.status().online is False)
+        await scan(app, pilot, "WO-1002")
+        assert app.service.state.job is not None
+    app.service.close()
+    with Session(live_server.engine) as s:
+        wo = s.get(m.WorkOrder, "WO-1002")
+        assert wo is not None
+        wo.status = "closed"
+        s.add(wo)
+        s.commit()
+    app = build_app(live_config(live_server, data))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.service.outbox.pending_count() == 0)
+        await until(pilot, lambda: isinstance(app.screen, RejectionScreen) and app.screen.is_mounted)
         await pilot.pause()
         text = str(app.screen.query_one("#rejections-list").render())
-        assert "LOT-BAR-261101" in text and "hardness out of spec" in text
-        assert (
-            app.service.state.prompt.kind == "scan_lot"
-        )  # the refused material must be scanned again
+        assert "WO-1002" in text and "closed" in text
         await scan(app, pilot, "EMP1001")  # not an acknowledgement: stays up
         assert isinstance(app.screen, RejectionScreen)
         await scan(app, pilot, "")
         assert not isinstance(app.screen, RejectionScreen)
         assert app.service.rejections() == []
-    statuses = {
-        r.type: r.status for r in rows(live_server, m.EventLog, m.EventLog.station_id == "L1-SAW")
-    }
-    assert statuses["JobStarted"] == "applied" and statuses["LotConsumed"] == "rejected"
-    assert statuses["MeasurementRecorded"] == "applied"
+        assert app.service.state.job is None  # the refused start was undone locally

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from core import events as ev
+from core.flow.actions import PrintTraveler
 from core.barcodes import GS
 from core.flow import (
     DEFAULT_FLOW,
@@ -50,8 +51,13 @@ def test_a_whole_job_at_the_saw(saw: Station) -> None:
     assert job.materials[0].required == 8  # 0.16 m per shaft x 50
     assert isinstance(saw.state.prompt, ScanLot) and saw.state.prompt.part == "BAR-C45-16"
     assert started.payloads == [
-        ev.JobStarted(job_id=job.job_id, work_order="WO-1001", operation=10)
+        ev.JobStarted(
+            job_id=job.job_id, work_order="WO-1001", operation=10, output_lot="LOT-L1-SAW-261127-0001"
+        )
     ]
+    [traveler] = started.of_type(PrintTraveler)
+    assert traveler.moment == "start" and traveler.output_lot == "LOT-L1-SAW-261127-0001"  # type: ignore[attr-defined]
+    assert [seq for seq, _ in traveler.operations] == [10, 20, 30, 40]  # type: ignore[attr-defined]
     consumed = saw.scan("LOT-BAR-261101")
     assert consumed.payloads == [
         ev.LotConsumed(job_id=job.job_id, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8)
