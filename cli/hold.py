@@ -12,8 +12,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hold", help="list, place and release holds")
     add_database_option(p)
     p.add_argument("action", choices=["list", "place", "release"])
-    p.add_argument("target", nargs="?", help="place: the lot/station/work order; release: the hold id")
-    p.add_argument("--type", dest="target_type", default="lot", choices=["lot", "unit", "station", "work_order"])
+    p.add_argument(
+        "target", nargs="?", help="place: the lot/station/work order; release: the hold id"
+    )
+    p.add_argument(
+        "--type",
+        dest="target_type",
+        default="lot",
+        choices=["lot", "unit", "station", "work_order"],
+    )
     p.add_argument("--reason", default="")
     p.add_argument("--badge", help="your badge (supervisor, inspector or quality engineer)")
     p.add_argument("--downstream", action="store_true", help="also hold every lot made from it")
@@ -37,12 +44,30 @@ def run(args: argparse.Namespace) -> int:
                 stmt = stmt.where(Hold.status == "open")
             holds = list(session.execute(stmt).scalars())
         if args.json:
-            print(json.dumps([{"id": h.id, "target_type": h.target_type, "target": h.target, "reason": h.reason,
-                               "source": h.source, "status": h.status, "ncr": h.ncr, "placed_by": h.placed_by,
-                               "placed_at": h.placed_at} for h in holds], default=str))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "id": h.id,
+                            "target_type": h.target_type,
+                            "target": h.target,
+                            "reason": h.reason,
+                            "source": h.source,
+                            "status": h.status,
+                            "ncr": h.ncr,
+                            "placed_by": h.placed_by,
+                            "placed_at": h.placed_at,
+                        }
+                        for h in holds
+                    ],
+                    default=str,
+                )
+            )
         else:
             for h in holds:
-                print(f"{h.id}  {h.status:8} {h.target_type:10} {h.target:22} {h.ncr or '-':15} {h.source:15} {h.reason}")
+                print(
+                    f"{h.id}  {h.status:8} {h.target_type:10} {h.target:22} {h.ncr or '-':15} {h.source:15} {h.reason}"
+                )
             if not holds:
                 print("no open holds")
         return 0
@@ -51,8 +76,14 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "place":
         if not args.reason:
             return fail("hold place needs --reason")
-        result = qe.place_hold(engine, target_type=args.target_type, target=args.target, reason=args.reason,
-                               badge=args.badge, include_downstream=args.downstream)
+        result = qe.place_hold(
+            engine,
+            target_type=args.target_type,
+            target=args.target,
+            reason=args.reason,
+            badge=args.badge,
+            include_downstream=args.downstream,
+        )
     else:
         result = qe.release_hold(engine, args.target, badge=args.badge, note=args.reason)
     if result.status == "rejected":

@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps([n.model_dump(mode="json") for n in ncrs]))
         else:
             for n in ncrs:
-                print(f"{n.id:16} {n.status:18} {'CRITICAL ' if n.critical else ''}{n.title}  lots: {', '.join(n.lots) or '-'}")
+                print(
+                    f"{n.id:16} {n.status:18} {'CRITICAL ' if n.critical else ''}{n.title}  lots: {', '.join(n.lots) or '-'}"
+                )
             if not ncrs:
                 print("no open NCRs")
         return 0
@@ -68,35 +70,60 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(out.model_dump_json(indent=2))
             return 0
-        print(f"{out.id}  {out.status.upper()}  {'CRITICAL  ' if out.critical else ''}opened {out.opened_at:%Y-%m-%d %H:%M} by {out.opened_by or '-'}")
+        print(
+            f"{out.id}  {out.status.upper()}  {'CRITICAL  ' if out.critical else ''}opened {out.opened_at:%Y-%m-%d %H:%M} by {out.opened_by or '-'}"
+        )
         print(f"  {out.title}\n  {out.description}")
-        print(f"  lots: {', '.join(out.lots) or '-'}   station: {out.station_id or '-'}   qty affected: {out.qty_affected:g}")
+        print(
+            f"  lots: {', '.join(out.lots) or '-'}   station: {out.station_id or '-'}   qty affected: {out.qty_affected:g}"
+        )
         for m in out.measurements:
-            print(f"  measured {m['characteristic']} = {m['value']} {m.get('unit', '')} (limits {m.get('lsl')} … {m.get('usl')})")
+            print(
+                f"  measured {m['characteristic']} = {m['value']} {m.get('unit', '')} (limits {m.get('lsl')} … {m.get('usl')})"
+            )
         for h in out.holds:
             print(f"  hold {h.id} {h.status:8} {h.target_type} {h.target}")
         for d in out.dispositions:
-            print(f"  disposition {d.kind} {d.status} ({len(d.signatures)}/{d.signatures_required} signatures)")
+            print(
+                f"  disposition {d.kind} {d.status} ({len(d.signatures)}/{d.signatures_required} signatures)"
+            )
             for s in d.signatures:
-                print(f"    signed by {s.signer_name} ({s.signer}, {s.role}) at {s.signed_at:%Y-%m-%d %H:%M:%S}: "
-                      f"{s.meaning}  [{s.record_hash[:16]}]")
+                print(
+                    f"    signed by {s.signer_name} ({s.signer}, {s.role}) at {s.signed_at:%Y-%m-%d %H:%M:%S}: "
+                    f"{s.meaning}  [{s.record_hash[:16]}]"
+                )
         return 0
     if not args.badge:
         return fail("ncr disposition needs --badge")
     kind = args.kind or next((d.kind for d in out.dispositions if d.status == "pending"), None)
     if kind is None:
         return fail("ncr disposition needs --kind to propose one")
-    pin = args.pin or os.environ.get("LINESIDE_PIN") or (getpass.getpass(f"PIN for {args.badge}: ") if sys.stdin.isatty() else "")
+    pin = (
+        args.pin
+        or os.environ.get("LINESIDE_PIN")
+        or (getpass.getpass(f"PIN for {args.badge}: ") if sys.stdin.isatty() else "")
+    )
     details: dict[str, object] = {}
     if args.operation is not None:
         details["operation"] = args.operation
     if kind == "sort":
-        details.update(release_qty=args.release_qty, scrap_qty=args.scrap_qty, rework_qty=args.rework_qty)
-    result = qe.sign_disposition(engine, args.ncr, kind=kind, badge=args.badge, pin=pin, details=details,
-                                 meaning=args.meaning)
+        details.update(
+            release_qty=args.release_qty, scrap_qty=args.scrap_qty, rework_qty=args.rework_qty
+        )
+    result = qe.sign_disposition(
+        engine,
+        args.ncr,
+        kind=kind,
+        badge=args.badge,
+        pin=pin,
+        details=details,
+        meaning=args.meaning,
+    )
     if result.status == "rejected":
         return fail(f"signature refused: {result.reason}")
     state = result.outcome.get("status", "")
-    print(f"{args.ncr}: {kind} signed by {args.badge} "
-          f"({result.outcome.get('signatures')}/{result.outcome.get('signatures_required')}) — {state}")
+    print(
+        f"{args.ncr}: {kind} signed by {args.badge} "
+        f"({result.outcome.get('signatures')}/{result.outcome.get('signatures_required')}) — {state}"
+    )
     return 0

@@ -18,7 +18,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
-from core.flow import DEFAULT_FLOW, Action, Flow, OperatorMessage
+from core.flow import Action, Flow, OperatorMessage
+from core.flow.station import STATION_FLOW
 from kiosk.config import KioskConfig
 from kiosk.service import StationService
 from screens.base import KioskScreen
@@ -193,7 +194,7 @@ class KioskApp(App[int]):
         pass
 
 
-def build_app(config: KioskConfig, flow: Flow = DEFAULT_FLOW, theme: str = "ansi-dark") -> KioskApp:
+def build_app(config: KioskConfig, flow: Flow = STATION_FLOW, theme: str = "ansi-dark") -> KioskApp:
     """The kiosk app over the station's data folder (tests, demo and CLI share this)."""
     service = StationService.open(config, flow)
     return KioskApp(service, config, theme=theme)

@@ -82,6 +82,8 @@ class StationCache:
             feed["station"] = json.loads(meta["station"])
         if "barcodes" in meta:
             feed["barcodes"] = json.loads(meta["barcodes"])
+        if "quality" in meta:
+            feed["quality"] = json.loads(meta["quality"])
         self.memory.apply_feed(Feed.model_validate(feed))
         self.cursor = feed["cursor"]
 
@@ -103,6 +105,8 @@ class StationCache:
                         [(kind, getattr(item, key), item.model_dump_json()) for item in items],
                     )
                 meta = {"cursor": str(page.cursor), "barcodes": json.dumps(page.barcodes)}
+                if page.quality:
+                    meta["quality"] = json.dumps(page.quality)
                 if page.station is not None:
                     meta["station"] = page.station.model_dump_json()
                 db.executemany(
@@ -173,6 +177,9 @@ class StationCache:
 
     def known_rev(self) -> int | None:
         return self.cursor or None
+
+    def quality_settings(self) -> dict[str, list[str]]:
+        return self.memory.quality_settings()
 
     def lot(self, lot_id: str) -> LotRef | None:
         lot = self.memory.lot(lot_id)

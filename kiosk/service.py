@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from core import events as ev
 from core.flow import (
-    DEFAULT_FLOW,
+    DEFAULT_FLOW,  # noqa: F401  (kept importable from here)
     Action,
     Entry,
     Flow,
@@ -33,6 +34,7 @@ from core.flow import (
     tick,
 )
 from core.flow.persist import StateFormatError, state_from_json, state_to_json
+from core.flow.station import STATION_FLOW
 from core.reference import Feed
 from kiosk.cache import StationCache
 from kiosk.config import KioskConfig
@@ -68,6 +70,14 @@ class EntryOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceLine:
+    """One device problem for the status bar ("printer: offline, 2 queued")."""
+
+    text: str
+    level: Literal["warn", "error"] = "warn"
+
+
+@dataclass(frozen=True, slots=True)
 class StationStatus:
     """What the status bar shows."""
 
@@ -79,6 +89,8 @@ class StationStatus:
     rejected: int
     last_error: str | None
     reference_ready: bool
+    #: Device problems, worst first (filled in by the app from its ``StationHardware``).
+    devices: tuple[DeviceLine, ...] = ()
 
 
 @dataclass(slots=True)
@@ -95,7 +107,7 @@ class StationService:
         config: KioskConfig,
         outbox: Outbox,
         cache: StationCache,
-        flow: Flow = DEFAULT_FLOW,
+        flow: Flow = STATION_FLOW,
     ) -> None:
         self.config = config
         self.outbox = outbox
@@ -119,7 +131,7 @@ class StationService:
                 cache.note_consumed(e.id, str(e.payload.get("lot")), float(e.payload.get("qty", 0)))
 
     @classmethod
-    def open(cls, config: KioskConfig, flow: Flow = DEFAULT_FLOW) -> StationService:
+    def open(cls, config: KioskConfig, flow: Flow = STATION_FLOW) -> StationService:
         """Open (or create) the station's outbox and cache under its data folder."""
         data = Path(config.resolved_data_dir)
         outbox = Outbox(data / "outbox.sqlite3", config.station_id)
@@ -224,6 +236,27 @@ class StationService:
             self.sync.kick()
         return EntryOutcome(entry=shown, result=result, events=tuple(events))
 
+    def record_device_event(
+        self, payload: ev.Payload, occurred_at: datetime | None = None
+    ) -> tuple[ev.Event, ...]:
+        """Record a fact a device reported (machine state, parts counted) without a flow step.
+
+        The event carries the logged-in operator (if any) and is on disk when this
+        returns; the flow state is not touched. A failed write is logged, never raised.
+        """
+        who = self.state.operator.badge if self.state.operator else None
+        record = RecordEvent(
+            payload=payload, operator_id=who, occurred_at=occurred_at or self.config.clock()
+        )
+        try:
+            events = self.outbox.record([record])
+        except Exception:
+            log.exception("outbox write failed for %s", type(payload).__name__)
+            return ()
+        if self.sync is not None:
+            self.sync.kick()
+        return tuple(events)
+
     # --- rejections ------------------------------------------------------------------
 
     def rejections(self) -> list[OutboxEvent]:
@@ -260,7 +293,21 @@ class StationService:
         self._notify("link")
 
     def feed_merged(self, page: Feed) -> None:
+        self._refresh_prompt()
         self._notify("reference")
+
+    def _refresh_prompt(self) -> None:
+        """Reference data changed (a hold arrived, a plan changed): ask again what is due now,
+        unless the operator is in the middle of something."""
+        from core.flow.quality import forget_synced_holds
+
+        state = forget_synced_holds(self.state, self.ctx, self.outbox.pending_count() == 0)
+        if not state.prompt.modal:
+            state = replace(state, prompt=self.flow.next_prompt(state, self.ctx))
+        if state != self.state:
+            self.state = state
+            self.outbox.save_state(state_to_json(state))
+            self._notify("state")
 
     def link_changed(self, link: LinkState) -> None:
         self._notify("link")

@@ -7,6 +7,7 @@ from pathlib import Path
 from screens.base import KioskScreen
 from screens.complete import CompleteScreen
 from screens.defect import DefectScreen
+from screens.hold_notice import HoldScreen
 from screens.home import HomeScreen
 from screens.job import JobScreen
 from screens.login import LoginScreen
@@ -16,5 +17,5 @@ STYLESHEET = Path(__file__).with_name("kiosk.tcss")
 
 SCREENS: dict[str, type[KioskScreen]] = {
     cls.screen_name: cls
-    for cls in (LoginScreen, HomeScreen, JobScreen, MeasureScreen, DefectScreen, CompleteScreen)
+    for cls in (LoginScreen, HomeScreen, JobScreen, MeasureScreen, DefectScreen, CompleteScreen, HoldScreen)
 }

@@ -68,6 +68,25 @@ SCREEN_FOR_PROMPT: dict[type[Prompt], str] = {
     EnterScrapQty: "complete",
 }
 
+
+def _quality_screens() -> None:
+    from core.flow.quality import (
+        AwaitInspector,
+        HoldEnterReason,
+        HoldNotice,
+        HoldScanTarget,
+        JobBlocked,
+        StationHeld,
+    )
+
+    SCREEN_FOR_PROMPT.update({
+        HoldNotice: "hold", StationHeld: "hold", JobBlocked: "hold", AwaitInspector: "hold",
+        HoldScanTarget: "job", HoldEnterReason: "job",
+    })
+
+
+_quality_screens()
+
 #: A screen that must stay up after a step whose actions include this type.
 SCREEN_FOR_ACTION: dict[type[Action], str] = {
     ShowVerdict: "measure",

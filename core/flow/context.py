@@ -53,6 +53,10 @@ class ReferenceData(Protocol):
         """The change-feed cursor this view reflects (None when it did not come from a feed)."""
         ...
 
+    def quality_settings(self) -> dict[str, list[str]]:
+        """The plant's reaction defaults (``on_fail``, ``on_critical_defect``)."""
+        ...
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -45,6 +45,7 @@ class MemoryReference:
         self._operators: dict[str, OperatorRef] = {}
         self._defect_codes: dict[str, DefectCodeRef] = {}
         self._barcodes: dict[str, str] = {}
+        self._quality: dict[str, list[str]] = {}
         self._grammar: BarcodeGrammar | None = None
 
     # --- updates --------------------------------------------------------------
@@ -70,6 +71,8 @@ class MemoryReference:
         if feed.barcodes != self._barcodes:
             self._barcodes = dict(feed.barcodes)
             self._grammar = None
+        if feed.quality:
+            self._quality = {k: list(v) for k, v in feed.quality.items()}
 
     def put_lot(self, lot: LotRef) -> None:
         old = self._lots.get(lot.id)
@@ -122,6 +125,10 @@ class MemoryReference:
 
     def known_rev(self) -> int | None:
         return None
+
+    def quality_settings(self) -> dict[str, list[str]]:
+        """The plant's reaction defaults (``on_fail``, ``on_critical_defect``)."""
+        return dict(self._quality)
 
     def lot(self, lot_id: str) -> LotRef | None:
         return self._lots.get(lot_id)
@@ -177,6 +184,8 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
                             critical=c.critical,
                             kind=c.kind,
                             subgroup_size=c.subgroup_size,
+                            inspection=c.inspection.model_dump() if c.inspection else None,
+                            reaction=list(c.reaction) if c.reaction is not None else None,
                         )
                         for c in op.characteristics
                     ],
@@ -220,10 +229,11 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
             for o in plant.operators
         ],
         defect_codes=[
-            DefectCodeRef(code=d.code, description=d.description, severity=d.severity)
+            DefectCodeRef(code=d.code, description=d.description, severity=d.severity, reaction=d.reaction)
             for d in plant.defect_codes
         ],
         barcodes=plant.grammar_overrides(),
+        quality={k: list(v) for k, v in plant.quality.model_dump().items()},
     )
 
 

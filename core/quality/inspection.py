@@ -31,7 +31,9 @@ class InspectionRule:
 
     def __post_init__(self) -> None:
         if self.trigger not in TRIGGERS:
-            raise ValueError(f"unknown inspection trigger {self.trigger!r}; use one of {', '.join(TRIGGERS)}")
+            raise ValueError(
+                f"unknown inspection trigger {self.trigger!r}; use one of {', '.join(TRIGGERS)}"
+            )
         if self.trigger == "every_nth" and self.every < 1:
             raise ValueError("every_nth needs every >= 1")
         if self.trigger == "interval" and not (self.interval_minutes and self.interval_minutes > 0):
@@ -73,7 +75,9 @@ def _records(progress: JobProgress, char: str) -> list[CheckRecord]:
     return [c for c in progress.checks if c.characteristic == char]
 
 
-def first_article_status(rules: list[InspectionRule], progress: JobProgress) -> Literal["none", "pending", "passed", "failed"]:
+def first_article_status(
+    rules: list[InspectionRule], progress: JobProgress
+) -> Literal["none", "pending", "passed", "failed"]:
     """The first-article gate: the newest first-article check of each rule decides."""
     fa_rules = [r for r in rules if r.first_article]
     if not fa_rules:
@@ -106,8 +110,11 @@ def due_checks(rules: list[InspectionRule], progress: JobProgress, now: datetime
     for rule in rules:
         records = _records(progress, rule.characteristic)
         base = dict(
-            characteristic=rule.characteristic, role=rule.role, sample_size=rule.sample_size,
-            method=rule.method, required_before_complete=rule.required_before_complete,
+            characteristic=rule.characteristic,
+            role=rule.role,
+            sample_size=rule.sample_size,
+            method=rule.method,
+            required_before_complete=rule.required_before_complete,
         )
         if rule.first_article and not any(c.first_article and c.verdict == "pass" for c in records):
             due.append(DueCheck(reason="first article", first_article=True, **base))  # type: ignore[arg-type]
@@ -136,16 +143,36 @@ def unit_checks_complete(rules: list[InspectionRule], progress: JobProgress) -> 
     return True
 
 
-def missing_before_complete(rules: list[InspectionRule], progress: JobProgress, now: datetime) -> list[DueCheck]:
+def missing_before_complete(
+    rules: list[InspectionRule], progress: JobProgress, now: datetime
+) -> list[DueCheck]:
     """Checks that block ``#DONE``: required-before-complete rules never satisfied for this job,
     and a first article that has not passed."""
     missing: list[DueCheck] = []
     for rule in rules:
         records = _records(progress, rule.characteristic)
         if rule.first_article and not any(c.first_article and c.verdict == "pass" for c in records):
-            missing.append(DueCheck(rule.characteristic, "first article", rule.role, rule.sample_size,
-                                    rule.method, True, rule.required_before_complete))
+            missing.append(
+                DueCheck(
+                    rule.characteristic,
+                    "first article",
+                    rule.role,
+                    rule.sample_size,
+                    rule.method,
+                    True,
+                    rule.required_before_complete,
+                )
+            )
         elif rule.required_before_complete and not records:
-            missing.append(DueCheck(rule.characteristic, "required before complete", rule.role,
-                                    rule.sample_size, rule.method, False, True))
+            missing.append(
+                DueCheck(
+                    rule.characteristic,
+                    "required before complete",
+                    rule.role,
+                    rule.sample_size,
+                    rule.method,
+                    False,
+                    True,
+                )
+            )
     return missing

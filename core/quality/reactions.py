@@ -14,7 +14,12 @@ from typing import Literal
 ReactionKind = Literal["hold_unit", "hold_lot", "hold_station", "line_stop", "notify"]
 REACTION_KINDS: tuple[str, ...] = ("hold_unit", "hold_lot", "hold_station", "line_stop", "notify")
 DEFAULT_ON_FAIL: tuple[ReactionKind, ...] = ("hold_lot", "notify")
-DEFAULT_ON_CRITICAL_DEFECT: tuple[ReactionKind, ...] = ("hold_lot", "hold_station", "line_stop", "notify")
+DEFAULT_ON_CRITICAL_DEFECT: tuple[ReactionKind, ...] = (
+    "hold_lot",
+    "hold_station",
+    "line_stop",
+    "notify",
+)
 
 _NAMESPACE = uuid.UUID("5b0f8a52-51d2-4c55-9d7e-3f1c8d6b2a10")
 

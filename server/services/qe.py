@@ -33,11 +33,29 @@ def _post(engine: Engine, payload: ev.Payload, operator: str | None) -> EventRes
     return ingest_one(engine, event.model_dump(mode="json"), SERVER_STATION)
 
 
-def place_hold(engine: Engine, *, target_type: str, target: str, reason: str, badge: str,
-               include_downstream: bool = False, ncr: str | None = None) -> EventResult:
-    return _post(engine, ev.HoldPlaced(hold_id=uuid.uuid4(), target_type=target_type, target=target,  # type: ignore[arg-type]
-                                       reason=reason, source="manual", include_downstream=include_downstream,
-                                       ncr=ncr), badge)
+def place_hold(
+    engine: Engine,
+    *,
+    target_type: str,
+    target: str,
+    reason: str,
+    badge: str,
+    include_downstream: bool = False,
+    ncr: str | None = None,
+) -> EventResult:
+    return _post(
+        engine,
+        ev.HoldPlaced(
+            hold_id=uuid.uuid4(),
+            target_type=target_type,
+            target=target,  # type: ignore[arg-type]
+            reason=reason,
+            source="manual",
+            include_downstream=include_downstream,
+            ncr=ncr,
+        ),
+        badge,
+    )
 
 
 def release_hold(engine: Engine, hold_id: str, *, badge: str, note: str = "") -> EventResult:
@@ -48,20 +66,30 @@ def release_hold(engine: Engine, hold_id: str, *, badge: str, note: str = "") ->
     return _post(engine, ev.HoldReleased(hold_id=hid, note=note), badge)
 
 
-def open_ncr(engine: Engine, *, title: str, badge: str, lots: list[str], hold: bool = True) -> tuple[str | None, list[EventResult]]:
+def open_ncr(
+    engine: Engine, *, title: str, badge: str, lots: list[str], hold: bool = True
+) -> tuple[str | None, list[EventResult]]:
     """Open an NCR by hand; with ``hold`` its lots are held under it."""
     with Session(engine) as session:
         for lot in lots:
             if session.get(m.Lot, lot) is None:
-                return None, [EventResult(id="", status="rejected", reason=f"lot {lot} does not exist")]
+                return None, [
+                    EventResult(id="", status="rejected", reason=f"lot {lot} does not exist")
+                ]
         ncr_id = f"NCR-{datetime.now(UTC).year}-{next_counter(session, f'ncr-{datetime.now(UTC).year}'):05d}"
         session.commit()
-    results = [_post(engine, ev.NcrOpened(ncr=ncr_id, title=title, source="manual", lots=lots), badge)]
+    results = [
+        _post(engine, ev.NcrOpened(ncr=ncr_id, title=title, source="manual", lots=lots), badge)
+    ]
     if results[0].status != "applied":
         return None, results
     if hold:
         for lot in lots:
-            results.append(place_hold(engine, target_type="lot", target=lot, reason=title, badge=badge, ncr=ncr_id))
+            results.append(
+                place_hold(
+                    engine, target_type="lot", target=lot, reason=title, badge=badge, ncr=ncr_id
+                )
+            )
     return ncr_id, results
 
 
@@ -91,29 +119,57 @@ def sign_disposition(
         if ncr is None:
             return EventResult(id="", status="rejected", reason=f"{ncr_id} does not exist")
         operator = session.get(m.Operator, badge)
-        failures = [f.at if f.at.tzinfo else f.at.replace(tzinfo=UTC) for f in session.execute(
-            select(SignFailure).where(SignFailure.badge == badge).order_by(SignFailure.at)).scalars()]
-        pending = session.execute(select(Disposition).where(
-            Disposition.ncr == ncr_id, Disposition.status == "pending")).scalars().first()
+        failures = [
+            f.at if f.at.tzinfo else f.at.replace(tzinfo=UTC)
+            for f in session.execute(
+                select(SignFailure).where(SignFailure.badge == badge).order_by(SignFailure.at)
+            ).scalars()
+        ]
+        pending = (
+            session.execute(
+                select(Disposition).where(
+                    Disposition.ncr == ncr_id, Disposition.status == "pending"
+                )
+            )
+            .scalars()
+            .first()
+        )
         disposition_id = uuid.UUID(pending.id) if pending else uuid.uuid4()
         if pending is not None:
             kind, details = pending.kind, dict(pending.details)
     until = locked_until(failures, now)
     refusal: tuple[str, bool] | None = None
     if until is not None:
-        refusal = (f"signing is locked for {badge} until {until.strftime('%H:%M')} UTC after "
-                   f"{LOCKOUT_AFTER} wrong PINs", False)
+        refusal = (
+            f"signing is locked for {badge} until {until.strftime('%H:%M')} UTC after "
+            f"{LOCKOUT_AFTER} wrong PINs",
+            False,
+        )
     elif operator is None or not verify_pin(pin, operator.pin_hash):
         refusal = (f"wrong PIN for {badge}", True)
     if refusal is not None:
-        _post(engine, ev.SignatureRefused(ncr=ncr_id, badge=badge, reason=refusal[0], wrong_pin=refusal[1]), badge)
+        _post(
+            engine,
+            ev.SignatureRefused(ncr=ncr_id, badge=badge, reason=refusal[0], wrong_pin=refusal[1]),
+            badge,
+        )
         return EventResult(id="", status="rejected", reason=refusal[0])
     if kind not in MEANINGS:
         return EventResult(id="", status="rejected", reason=f"unknown disposition {kind!r}")
-    payload = ev.DispositionSigned(disposition_id=disposition_id, ncr=ncr_id, kind=kind,  # type: ignore[arg-type]
-                                   details=details or {}, signer=badge, meaning=meaning or MEANINGS[kind])
+    payload = ev.DispositionSigned(
+        disposition_id=disposition_id,
+        ncr=ncr_id,
+        kind=kind,  # type: ignore[arg-type]
+        details=details or {},
+        signer=badge,
+        meaning=meaning or MEANINGS[kind],
+    )
     result = _post(engine, payload, badge)
     if result.status == "rejected":
         # Wrong role or a second signature by the same person: recorded as a refusal too.
-        _post(engine, ev.SignatureRefused(ncr=ncr_id, badge=badge, reason=result.reason or "refused"), badge)
+        _post(
+            engine,
+            ev.SignatureRefused(ncr=ncr_id, badge=badge, reason=result.reason or "refused"),
+            badge,
+        )
     return result
