@@ -22,9 +22,11 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.plant",
     "cli.audit",
     "cli.trace",
+    "cli.recall",
     "cli.hold",
     "cli.ncr",
     "cli.spc",
+    "cli.spc_limits",
     "cli.print_cmd",
     "cli.report",
 )

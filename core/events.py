@@ -288,3 +288,4 @@ def make_event(
 
 # Further event families register their payloads on import.
 from core import material_events as _material_events  # noqa: E402,F401
+from core import spc_events as _spc_events  # noqa: E402,F401

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
-from server.api import events, feed, health, lots, quality, work_orders
+from server.api import events, feed, health, lots, quality, spc, trace, work_orders
 from server.db import make_engine
 from server.migrate import require_migrated
 from server.settings import Settings
@@ -33,6 +33,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems), "errors": problems})
 
-    for module in (health, events, feed, lots, work_orders, quality):
+    for module in (health, events, feed, lots, work_orders, quality, trace, spc):
         app.include_router(module.router)
     return app

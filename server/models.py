@@ -265,3 +265,5 @@ class LedgerHead(SQLModel, table=True):
 
 # Tables of further capabilities register with the same metadata.
 import server.models_quality  # noqa: E402,F401
+import server.models_genealogy  # noqa: E402,F401
+import server.models_spc  # noqa: E402,F401

@@ -220,23 +220,22 @@ def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -
         raise Rejected("measurement value is not a finite number")
     spec = characteristic_spec(ch)
     result = verdict(p.value, spec)
-    session.add(
-        m.Measurement(
-            event_id=str(event.id),
-            job_id=job.id,
-            characteristic=ch.id,
-            value=p.value,
-            unit=ch.unit,
-            verdict=result,
-            lsl=ch.lsl,
-            usl=ch.usl,
-            station_id=event.station_id,
-            operator_id=event.operator_id,
-            unit_serial=p.unit_serial,
-            source=p.source,
-            occurred_at=event.occurred_at,
-        )
+    measurement = m.Measurement(
+        event_id=str(event.id),
+        job_id=job.id,
+        characteristic=ch.id,
+        value=p.value,
+        unit=ch.unit,
+        verdict=result,
+        lsl=ch.lsl,
+        usl=ch.usl,
+        station_id=event.station_id,
+        operator_id=event.operator_id,
+        unit_serial=p.unit_serial,
+        source=p.source,
+        occurred_at=event.occurred_at,
     )
+    session.add(measurement)
     outcome: Outcome = {
         "verdict": result,
         "characteristic": ch.id,
@@ -258,6 +257,9 @@ def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -
             measurements=[{"event_id": str(event.id), "characteristic": ch.id, "value": p.value,
                            "lsl": ch.lsl, "usl": ch.usl, "unit": ch.unit}],
         ))
+    from server.services.spc import on_measurement
+
+    outcome.update(on_measurement(session, event, ch, measurement, job, wo))
     return outcome
 
 

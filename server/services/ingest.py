@@ -214,3 +214,7 @@ def ingest_batch(engine: Engine, raws: list[Any], station_id: str) -> list[Event
             session.execute(text("UPDATE ledger_head SET count = count WHERE id = 1"))
             session.commit()
         return results
+
+
+# SPC registers its handlers (limits frozen, signal acknowledged) on import.
+from server.services import spc as _spc  # noqa: E402,F401

@@ -1,0 +1,194 @@
+"""`lineside trace LOT`: what went into a lot (backward) or where it went (forward)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+from cli.common import add_database_option, fail, open_engine
+
+if TYPE_CHECKING:
+    from server.services.trace import TraceNode, TraceResult
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("trace", help="trace a lot or serial: what went into it, or where it went")
+    add_database_option(p)
+    p.add_argument("lot", help="lot id or serial number")
+    way = p.add_mutually_exclusive_group()
+    way.add_argument(
+        "--backward",
+        dest="direction",
+        action="store_const",
+        const="backward",
+        help="what went into it, down to supplier lots (default)",
+    )
+    way.add_argument(
+        "--forward",
+        dest="direction",
+        action="store_const",
+        const="forward",
+        help="where it went, up to finished goods, customers and orders",
+    )
+    p.add_argument(
+        "--depth", type=int, default=None, metavar="N", help="follow at most N edges (default: all)"
+    )
+    p.add_argument(
+        "--limit", type=int, default=1000, metavar="N", help="show at most N lots (default 1000)"
+    )
+    p.add_argument(
+        "--offset", type=int, default=0, metavar="N", help="skip the first N lots (paging)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object: root, direction, lots")
+    p.set_defaults(func=run, direction="backward")
+
+
+def run(args: argparse.Namespace) -> int:
+    from server.services.trace import TraceError, UnknownLot, trace
+
+    engine = open_engine(args, migrate_embedded=False)
+    try:
+        result = trace(engine, args.lot, args.direction, args.depth, args.limit, args.offset)
+    except UnknownLot as exc:
+        return fail(str(exc), 1)
+    except TraceError as exc:
+        return fail(str(exc), 1 if "cycle" in str(exc) else 2)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(result.model_dump(mode="json")))
+    else:
+        print("\n".join(render(result)))
+    return 0
+
+
+# --- the readable tree ------------------------------------------------------
+
+
+def _when(node: TraceNode) -> str:
+    start = node.started_at or node.created_at
+    if start is None:
+        return ""
+    text = start.strftime("%Y-%m-%d %H:%M")
+    if node.ended_at is not None and node.started_at is not None:
+        text += "–" + node.ended_at.strftime("%H:%M")
+    return text
+
+
+def describe(node: TraceNode) -> str:
+    """One line about a node: what it is, how much, where it stands, where it came from."""
+    if node.kind == "unknown":
+        return f"{node.lot}  (not a known lot: the genealogy names it but no lot record exists)"
+    parts = [node.lot, node.part or "?"]
+    if node.kind == "serial":
+        parts.append(f"serial in {node.in_lot}")
+    elif node.qty is not None:
+        parts.append(
+            f"{node.qty:g}/{node.initial_qty:g}"
+            if node.initial_qty != node.qty
+            else f"{node.qty:g}"
+        )
+    parts.append((node.status or "").upper() if node.on_hold else (node.status or ""))
+    if node.supplier_lot:
+        parts.append(f"supplier {node.supplier or '?'} lot {node.supplier_lot}")
+    if node.work_order:
+        parts.append(f"{node.work_order} op {node.operation}")
+    elif node.origin and node.origin not in ("job", "serial"):
+        parts.append(node.origin)
+    who = " ".join(x for x in (node.station, node.operator) if x)
+    if node.equipment:
+        who += f" [{', '.join(node.equipment)}]"
+    if who:
+        parts.append(who)
+    when = _when(node)
+    if when:
+        parts.append(when)
+    fails = [s for s in node.measurements if s.fails]
+    if node.measurements:
+        n = sum(s.n for s in node.measurements)
+        parts.append(
+            f"{n} measurements"
+            + (f", FAIL {', '.join(s.characteristic for s in fails)}" if fails else "")
+        )
+    if node.defects:
+        parts.append("defects " + ", ".join(f"{d.code}×{d.qty:g}" for d in node.defects))
+    for hold in node.holds:
+        if hold.status == "open":
+            parts.append(f"HOLD: {hold.reason}" + (f" ({hold.ncr})" if hold.ncr else ""))
+    for s in node.shipments:
+        how_much = "" if node.kind == "serial" else f" {s.qty:g}"
+        parts.append(f"shipped{how_much} to {s.customer} order {s.customer_order}")
+    return "  ".join(p for p in parts if p)
+
+
+def render(result: TraceResult) -> list[str]:
+    """The trace as a tree from the root; lots met again are named, not repeated."""
+    way = "what went into it" if result.direction == "backward" else "where it went"
+    levels = "level" if result.deepest == 1 else "levels"
+    lines = [
+        f"{result.direction} trace of {result.root} ({way}): "
+        f"{result.total} lots, {result.deepest} {levels} deep"
+    ]
+    by_lot = {n.lot: n for n in result.lots}
+    root = by_lot.get(result.root)
+    if root is None:  # a later page: no root to hang the tree from
+        lines += [f"{'  ' * n.depth}{describe(n)}" for n in result.lots]
+    else:
+        placed = {root.lot}
+        children: dict[str, list[tuple[str, str]]] = {}
+        for node in result.lots:  # ordered by depth: the first node to reach a lot owns it
+            kids = children.setdefault(node.lot, [])
+            for link in node.links:
+                target = by_lot.get(link.lot)
+                label = f"{link.qty:g} {link.kind}"
+                if target is not None and target.depth == node.depth + 1 and link.lot not in placed:
+                    placed.add(link.lot)
+                    kids.append((link.lot, label))
+                elif target is not None:
+                    kids.append(("=" + link.lot, label))
+        arrow = "<-" if result.direction == "backward" else "->"
+        lines.append(describe(root))
+        _branch(root.lot, "", children, by_lot, arrow, lines)
+    if result.truncated:
+        lines.append(
+            f"... {result.total - result.offset - len(result.lots)} more lots: "
+            f"use --offset {result.offset + len(result.lots)}"
+        )
+    if not result.complete:
+        lines.append(
+            f"... the walk stopped after {result.total} lots (it goes on): trace it with --depth N"
+        )
+    if result.cut_links:
+        lines.append(f"... {result.cut_links} links beyond depth {result.depth_limit} not followed")
+    if result.customers:
+        lines.append("customers reached:")
+        lines += [
+            f"  {c.customer}  order {c.customer_order}  {c.lots} lots  qty {c.qty:g}"
+            for c in result.customers
+        ]
+    return lines
+
+
+def _branch(
+    lot: str,
+    prefix: str,
+    children: dict[str, list[tuple[str, str]]],
+    by_lot: dict[str, TraceNode],
+    arrow: str,
+    lines: list[str],
+) -> None:
+    kids = children.get(lot, [])
+    node = by_lot[lot]
+    hidden = node.links_total - len(kids)
+    for i, (kid, label) in enumerate(kids):
+        last = i == len(kids) - 1 and hidden <= 0
+        elbow, pad = ("└─ ", "   ") if last else ("├─ ", "│  ")
+        if kid.startswith("="):
+            lines.append(f"{prefix}{elbow}{label} {arrow} {kid[1:]} (shown above)")
+            continue
+        lines.append(f"{prefix}{elbow}{label} {arrow} {describe(by_lot[kid])}")
+        _branch(kid, prefix + pad, children, by_lot, arrow, lines)
+    if hidden > 0:
+        why = "beyond the depth limit" if node.cut else "not on this page"
+        lines.append(f"{prefix}└─ ... {hidden} more ({why})")
