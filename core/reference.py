@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from core.spc_events import SpcLimitsRef, SpcSignalRef
 from core.verdict import Spec
 
 
@@ -128,3 +129,5 @@ class Feed(_Ref):
     defect_codes: list[DefectCodeRef] = []
     barcodes: dict[str, str] = {}
     quality: dict[str, list[str]] = {}
+    spc_signals: list[SpcSignalRef] = []  # this station's signals: opened, extended, acknowledged
+    spc_limits: list[SpcLimitsRef] = []  # control limits of characteristics routed here

@@ -129,6 +129,8 @@ class StationService:
         for e in outbox.pending(limit=1_000_000):
             if e.type == "LotConsumed":
                 cache.note_consumed(e.id, str(e.payload.get("lot")), float(e.payload.get("qty", 0)))
+            elif e.type == "SpcSignalAcknowledged":
+                cache.note_acknowledging(e.id, str(e.payload.get("signal_id")))
 
     @classmethod
     def open(cls, config: KioskConfig, flow: Flow = STATION_FLOW) -> StationService:
@@ -224,6 +226,9 @@ class StationService:
                 self.cache.note_consumed(
                     str(event.id), str(event.payload["lot"]), float(event.payload["qty"])
                 )
+            # a measurement joins its SPC chart here at once (the server's point replaces it)
+            job = result.state.job
+            self.cache.note_recorded(event, job.work_order if job is not None else None)
         for action in result.actions:
             if isinstance(action, RecordEvent):
                 continue
@@ -302,7 +307,8 @@ class StationService:
         from core.flow.quality import forget_synced_holds
 
         state = forget_synced_holds(self.state, self.ctx, self.outbox.pending_count() == 0)
-        if not state.prompt.modal:
+        # a characteristic the operator picked to measure again is also something half done
+        if not state.prompt.modal and not getattr(state.prompt, "chosen", False):
             state = replace(state, prompt=self.flow.next_prompt(state, self.ctx))
         if state != self.state:
             self.state = state

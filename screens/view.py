@@ -87,6 +87,15 @@ def _quality_screens() -> None:
 
 _quality_screens()
 
+
+def _spc_screens() -> None:
+    from core.flow.spc import AcknowledgeSpcSignal
+
+    SCREEN_FOR_PROMPT[AcknowledgeSpcSignal] = "measure"  # beside the chart that signalled
+
+
+_spc_screens()
+
 #: A screen that must stay up after a step whose actions include this type.
 SCREEN_FOR_ACTION: dict[type[Action], str] = {
     ShowVerdict: "measure",

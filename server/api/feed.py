@@ -29,7 +29,10 @@ async def get_feed(
     every station within a fraction of a second) or when ``wait`` runs out.
     """
     if not caller.may_read_station(station_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"station {caller.station_id} may not read the feed of {station_id}")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"station {caller.station_id} may not read the feed of {station_id}",
+        )
     deadline = time.monotonic() + wait
     page_size = limit or settings.feed_page_size
     while True:
@@ -45,6 +48,14 @@ async def get_feed(
 
 def _has_content(page: Feed) -> bool:
     return bool(
-        page.station or page.routings or page.work_orders or page.lots or page.holds
-        or page.operators or page.defect_codes or page.more
+        page.station
+        or page.routings
+        or page.work_orders
+        or page.lots
+        or page.holds
+        or page.operators
+        or page.defect_codes
+        or page.spc_signals
+        or page.spc_limits
+        or page.more
     )

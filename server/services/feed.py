@@ -12,10 +12,18 @@ from sqlmodel import Session
 from core import reference as ref
 from server import models as m
 from server.services.revs import current_rev
+from server.services.spc import station_limits, station_signals
 
 
-def _page(session: Session, model: Any, since: int, upto: int, limit: int, *where: Any) -> list[Any]:
-    stmt = select(model).where(model.rev > since, model.rev <= upto, *where).order_by(model.rev).limit(limit)
+def _page(
+    session: Session, model: Any, since: int, upto: int, limit: int, *where: Any
+) -> list[Any]:
+    stmt = (
+        select(model)
+        .where(model.rev > since, model.rev <= upto, *where)
+        .order_by(model.rev)
+        .limit(limit)
+    )
     return list(session.execute(stmt).scalars())
 
 
@@ -26,9 +34,13 @@ def routing_ref(session: Session, product: str) -> ref.RoutingRef:
     ).scalars()
     out = []
     for op in ops:
-        bom = session.execute(select(m.BomLine).where(m.BomLine.operation_id == op.id).order_by(m.BomLine.id)).scalars()
+        bom = session.execute(
+            select(m.BomLine).where(m.BomLine.operation_id == op.id).order_by(m.BomLine.id)
+        ).scalars()
         chars = session.execute(
-            select(m.Characteristic).where(m.Characteristic.operation_id == op.id).order_by(m.Characteristic.id)
+            select(m.Characteristic)
+            .where(m.Characteristic.operation_id == op.id)
+            .order_by(m.Characteristic.id)
         ).scalars()
         out.append(
             ref.OperationRef(
@@ -38,28 +50,49 @@ def routing_ref(session: Session, product: str) -> ref.RoutingRef:
                 bom=[ref.BomLineRef(part=b.part, qty_per=b.qty_per) for b in bom],
                 characteristics=[
                     ref.CharacteristicRef(
-                        id=c.id, name=c.name, nominal=c.nominal, lsl=c.lsl, usl=c.usl, unit=c.unit,
-                        critical=c.critical, kind=c.kind, subgroup_size=c.subgroup_size,
-                        inspection=c.inspection, reaction=c.reaction,
+                        id=c.id,
+                        name=c.name,
+                        nominal=c.nominal,
+                        lsl=c.lsl,
+                        usl=c.usl,
+                        unit=c.unit,
+                        critical=c.critical,
+                        kind=c.kind,
+                        subgroup_size=c.subgroup_size,
+                        inspection=c.inspection,
+                        reaction=c.reaction,
                     )
                     for c in chars
                 ],
             )
         )
-    return ref.RoutingRef(product=product, product_description=part.description if part else "", operations=out)
+    return ref.RoutingRef(
+        product=product, product_description=part.description if part else "", operations=out
+    )
 
 
 def lot_ref(lot: m.Lot) -> ref.LotRef:
     return ref.LotRef(
-        id=lot.id, part=lot.part, qty=lot.qty, status=lot.status, supplier=lot.supplier_id,
+        id=lot.id,
+        part=lot.part,
+        qty=lot.qty,
+        status=lot.status,
+        supplier=lot.supplier_id,
         supplier_lot=lot.supplier_lot,
     )
 
 
 def hold_ref(h: m.Hold) -> ref.HoldRef:
     return ref.HoldRef(
-        id=h.id, target_type=h.target_type, target=h.target, reason=h.reason, source=h.source,
-        status=h.status, placed_at=h.placed_at, placed_by=h.placed_by, ncr=h.ncr,
+        id=h.id,
+        target_type=h.target_type,
+        target=h.target,
+        reason=h.reason,
+        source=h.source,
+        status=h.status,
+        placed_at=h.placed_at,
+        placed_by=h.placed_by,
+        ncr=h.ncr,
     )
 
 
@@ -77,6 +110,9 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             "operators": _page(session, m.Operator, since, upto, limit),
             "defect_codes": _page(session, m.DefectCode, since, upto, limit),
             "station": _page(session, m.Station, since, upto, limit, m.Station.id == station_id),
+            # SPC refs carry their row's rev, so they are cut at the cursor like the rows above.
+            "spc_signals": station_signals(session, station_id, since, upto, limit),
+            "spc_limits": station_limits(session, station_id, since, upto, limit),
         }
         full_pages = [rows[-1].rev for rows in pages.values() if len(rows) >= limit]
         cursor = min(full_pages) if full_pages else upto
@@ -90,9 +126,16 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             if station_id in (op.stations or [])
         }
         work_orders = [
-            ref.WorkOrderRef(number=w.number, product=w.product, qty=w.qty, status=w.status,
-                             completed_qty=w.completed_qty, kind=w.kind, rework_lot=w.rework_lot,
-                             rework_operation=w.rework_operation)
+            ref.WorkOrderRef(
+                number=w.number,
+                product=w.product,
+                qty=w.qty,
+                status=w.status,
+                completed_qty=w.completed_qty,
+                kind=w.kind,
+                rework_lot=w.rework_lot,
+                rework_operation=w.rework_operation,
+            )
             for w in pages["work_orders"]
             if w.product in routed_products
         ]
@@ -103,7 +146,12 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             more=bool(full_pages),
             full=since == 0,
             station=(
-                ref.StationRef(id=station.id, name=station.name, line=station.line, devices=list(station.devices))
+                ref.StationRef(
+                    id=station.id,
+                    name=station.name,
+                    line=station.line,
+                    devices=list(station.devices),
+                )
                 if station is not None and (since == 0 or pages["station"])
                 else None
             ),
@@ -112,15 +160,21 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             lots=[lot_ref(lot) for lot in pages["lots"]],
             holds=[hold_ref(h) for h in pages["holds"]],
             operators=[
-                ref.OperatorRef(badge=o.badge, name=o.name, role=o.role, pin_hash=o.pin_hash, active=o.active)
+                ref.OperatorRef(
+                    badge=o.badge, name=o.name, role=o.role, pin_hash=o.pin_hash, active=o.active
+                )
                 for o in pages["operators"]
             ],
             defect_codes=[
-                ref.DefectCodeRef(code=d.code, description=d.description, severity=d.severity, reaction=d.reaction)
+                ref.DefectCodeRef(
+                    code=d.code, description=d.description, severity=d.severity, reaction=d.reaction
+                )
                 for d in pages["defect_codes"]
             ],
             barcodes=json.loads(barcodes_row.value) if barcodes_row else {},
             quality=json.loads(quality_row.value) if quality_row else {},
+            spc_signals=pages["spc_signals"],
+            spc_limits=pages["spc_limits"],
         )
 
 
