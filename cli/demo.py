@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             token=token,
             data_dir=data_dir / "kiosk",
             demo_hints=True,
+            fake_devices=True,  # the demo plant's devices are not on this machine
         )
     except KeyboardInterrupt:
         return 0

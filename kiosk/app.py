@@ -8,26 +8,33 @@ a command palette or reach anything but the scan line.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from core.flow import Action, Flow, OperatorMessage
 from core.flow.station import STATION_FLOW
+from hardware.scanners.wedge import ENTER_KEYS
 from kiosk.config import KioskConfig
-from kiosk.service import StationService
+from kiosk.devices import StationHardware
+from kiosk.service import EntryOutcome, StationService
 from screens.base import KioskScreen
 from screens.defect_picker import DefectPicker
 from screens.hints import demo_hint
 from screens.registry import SCREENS, STYLESHEET
 from screens.rejections import RejectionScreen, refusals_from
 from screens.view import KioskView, screen_for
+from screens.widgets import ScanInput
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,8 @@ class KioskApp(App[int]):
         Binding("ctrl+q", "quit_kiosk", show=False, priority=True),
         Binding("ctrl+c", "quit_kiosk", show=False, priority=True),
         Binding("ctrl+p", "nothing", show=False, priority=True),
+        Binding("f5", "reprint", show=False),
+        Binding("f6", "devices", show=False),
     ]
 
     def __init__(
@@ -60,7 +69,17 @@ class KioskApp(App[int]):
         self._current: str | None = None
         self._rejections: RejectionScreen | None = None
         self._shown_seqs: list[int] = []
+        self._wedge_timer: Timer | None = None
+        #: Codes the wedge decoder called scans, and when, until their line is submitted.
+        self._wedge_scans: deque[tuple[str, float]] = deque()
         service.subscribe(self._service_changed)
+        self.hardware = StationHardware(
+            service,
+            config,
+            deliver=self.call_later,
+            on_outcome=self._show_outcome,
+            on_change=self._route,
+        )
 
     # --- start -----------------------------------------------------------------------
 
@@ -72,6 +91,11 @@ class KioskApp(App[int]):
         self.set_interval(1.0, self._tick)
         self._start_sync()
         self._check_rejections()
+        if self.config.devices_attached:
+            self.hardware.start()
+
+    async def on_unmount(self) -> None:
+        await self.hardware.stop()
 
     def _start_sync(self) -> None:
         if self.service.sync is not None:
@@ -95,7 +119,7 @@ class KioskApp(App[int]):
             prompt=state.prompt.describe(state),
             message=message,
             actions=self._actions,
-            status=service.status(),
+            status=replace(service.status(), devices=self.hardware.alerts()),
             reference=service.cache,
             now=self.config.local_now(),
             demo_hint=demo_hint(state, service.cache) if self.config.demo_hints else "",
@@ -126,8 +150,12 @@ class KioskApp(App[int]):
 
     # --- KioskShell (what screens call) ----------------------------------------------
 
-    def submit_entry(self, text: str) -> None:
-        outcome = self.service.handle_entry(text, source="keyboard")
+    def submit_entry(self, text: str, source: str | None = None) -> None:
+        """Run a line through the flow; ``source`` None: a scan if the wedge said so."""
+        source = source or self._entry_source(text)
+        self._show_outcome(self.service.handle_entry(text, source=source))
+
+    def _show_outcome(self, outcome: EntryOutcome) -> None:
         self._actions = outcome.actions
         self._route()
 
@@ -139,6 +167,86 @@ class KioskApp(App[int]):
                 self._route()
 
         self.push_screen(DefectPicker(self.service.cache.defect_codes()), picked)
+
+    # --- devices ---------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._wedge_key(event)
+        await super().on_event(event)
+
+    def _wedge_key(self, event: events.Key) -> None:
+        """Show a key to the keyboard-wedge decoder on its way to the scan line.
+
+        The key still goes to the scan line as before (nothing is held back, so the
+        line and the flow see keys in the order they came). When the decoder calls a
+        burst a scan, its code is noted; the line's submission that ends with it is
+        then handled with source "scanner" (``submit_entry``). Only an operator
+        screen's scan line is watched; modals read their own input.
+        """
+        wedge = self.hardware.wedge
+        line = self.focused
+        if wedge is None or not isinstance(line, ScanInput):
+            return
+        if not isinstance(self.screen, KioskScreen):
+            return
+        # event.time is time.monotonic() when the key was read, not when it is handled
+        result = wedge.key(event.key, event.character, event.time)
+        wedge.scans.drain()  # taken from the result here; the feed would only fill up
+        self._arm_wedge_flush()
+        if result.scan is not None:
+            self._wedge_scanned(line, result.scan.code, ended=event.key in ENTER_KEYS)
+
+    def _wedge_scanned(self, line: ScanInput, code: str, ended: bool) -> None:
+        self._wedge_scans.append((code, time.monotonic()))
+        if not ended:  # a scanner that sends no Enter: end its line as if it had
+            line.post_message(events.Key("enter", "\r"))
+
+    def _entry_source(self, text: str) -> str:
+        """The source of a submitted line: "scanner" when a wedge scan ended it, else "keyboard"."""
+        stale = time.monotonic() - 10.0
+        while self._wedge_scans and self._wedge_scans[0][1] < stale:
+            self._wedge_scans.popleft()  # its line never came (a modal took it)
+        if self._wedge_scans and text.endswith(self._wedge_scans[0][0]):
+            self._wedge_scans.popleft()
+            return "scanner"
+        return "keyboard"
+
+    def _arm_wedge_flush(self) -> None:
+        # only a scanner set to send no Enter needs the silence after a burst noticed
+        if self._wedge_timer is not None:
+            self._wedge_timer.stop()
+            self._wedge_timer = None
+        wedge = self.hardware.wedge
+        if wedge is None or wedge.decoder.require_enter or wedge.decoder.deadline is None:
+            return
+        wait = max(0.0, wedge.decoder.deadline - time.monotonic()) + 0.002
+        self._wedge_timer = self.set_timer(wait, self._wedge_flush)
+
+    def _wedge_flush(self) -> None:
+        self._wedge_timer = None
+        wedge = self.hardware.wedge
+        if wedge is None:
+            return
+        result = wedge.flush(time.monotonic())
+        wedge.scans.drain()
+        line = self.focused
+        if (
+            result.scan is not None
+            and isinstance(line, ScanInput)
+            and isinstance(self.screen, KioskScreen)
+        ):
+            self._wedge_scanned(line, result.scan.code, ended=False)
+        else:
+            self._arm_wedge_flush()
+
+    def action_reprint(self) -> None:
+        """F5: try the printer again now, or print the last ticket again."""
+        self.hardware.tell(self.hardware.reprint())
+
+    def action_devices(self) -> None:
+        """F6: every device's state and the tickets waiting."""
+        self.hardware.tell(self.hardware.report())
 
     # --- background changes ----------------------------------------------------------
 
@@ -217,6 +325,7 @@ def run_kiosk(
     demo_hints: bool = False,
     idle_timeout: timedelta | None = timedelta(minutes=15),
     allow_quit: bool | None = None,
+    fake_devices: bool = False,
 ) -> int:
     """Run the kiosk in this terminal until it is stopped; returns the exit code."""
     config = KioskConfig(
@@ -229,6 +338,7 @@ def run_kiosk(
         allow_quit=demo_hints if allow_quit is None else allow_quit,
         # The demo's in-process server waits for open long polls when it stops: keep them short.
         feed_wait_s=2.0 if demo_hints else 25.0,
+        fake_devices=fake_devices,
     )
     _log_to_file(config.resolved_data_dir)
     app = build_app(config)

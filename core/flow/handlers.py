@@ -388,9 +388,11 @@ def on_reading(turn: Turn, reading: Reading) -> StepResult:
         )
     plan = state.job.characteristic(state.prompt.characteristic)
     if plan is not None and reading.unit and plan.unit and reading.unit != plan.unit:
+        device = reading.device or f"The {reading.source}"
         return turn.refuse(
-            f"The gauge sends {reading.unit}; {plan.id} is measured in {plan.unit}. "
-            "Reading refused."
+            f"{device} sends {reading.unit}; {plan.id} is measured in {plan.unit}. "
+            f"Reading refused: switch it to {plan.unit} and measure again "
+            "(readings are never converted)."
         )
     if not math.isfinite(reading.value):
         return turn.refuse("The gauge sent a value that is not a number.")
