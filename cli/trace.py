@@ -192,3 +192,17 @@ def _branch(
     if hidden > 0:
         why = "beyond the depth limit" if node.cut else "not on this page"
         lines.append(f"{prefix}└─ ... {hidden} more ({why})")
+
+
+def branches(result: TraceResult) -> list[str]:
+    """The lines ``render`` draws under the root (its header, root line and closing notes
+    left out), for a screen that says those its own way; empty without the root."""
+    lines = render(result)
+    if not any(n.lot == result.root for n in result.lots):
+        return []
+    tree = []
+    for line in lines[2:]:
+        if not line or line[0] not in "│├└ ":  # the notes start with "..." or "customers"
+            break
+        tree.append(line)
+    return tree

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from textual import events
@@ -24,15 +26,18 @@ from textual.worker import Worker, WorkerState
 
 from core.flow import Action, Flow, OperatorMessage
 from core.flow.station import STATION_FLOW
+from core.flow.trace import TraceRequested
 from hardware.scanners.wedge import ENTER_KEYS
 from kiosk.config import KioskConfig
 from kiosk.devices import StationHardware
+from kiosk.lookup import LookupFailed, StationTrace, fetch_trace
 from kiosk.service import EntryOutcome, StationService
 from screens.base import KioskScreen
 from screens.defect_picker import DefectPicker
 from screens.hints import demo_hint
 from screens.registry import SCREENS, STYLESHEET
 from screens.rejections import RejectionScreen, refusals_from
+from screens.trace import TraceScreen
 from screens.view import KioskView, screen_for
 from screens.widgets import ScanInput
 
@@ -73,6 +78,11 @@ class KioskApp(App[int]):
         #: Codes the wedge decoder called scans, and when, until their line is submitted.
         self._wedge_scans: deque[tuple[str, float]] = deque()
         service.subscribe(self._service_changed)
+        #: How a trace is fetched (tests put a fake here); see ``_trace``.
+        self.trace_lookup: Callable[[str], Awaitable[StationTrace]] = partial(fetch_trace, config)
+        self._trace_request: TraceRequested | None = None
+        self._trace_worker: Worker[None] | None = None
+        service.on_action(TraceRequested, self._trace_requested)
         self.hardware = StationHardware(
             service,
             config,
@@ -105,6 +115,11 @@ class KioskApp(App[int]):
         if event.worker.name == "sync" and event.state == WorkerState.ERROR:
             log.error("sync stopped: %s; restarting", event.worker.error)
             self.set_timer(2.0, self._start_sync)
+        if event.worker is self._trace_worker and event.state == WorkerState.ERROR:
+            log.error("trace failed: %r", event.worker.error)
+            request = self._trace_request
+            if request is not None:
+                self._trace_failed(request, f"The trace could not be shown: {event.worker.error}")
 
     # --- the view --------------------------------------------------------------------
 
@@ -247,6 +262,49 @@ class KioskApp(App[int]):
     def action_devices(self) -> None:
         """F6: every device's state and the tickets waiting."""
         self.hardware.tell(self.hardware.report())
+
+    # --- #TRACE: the server's answer on the trace screen ------------------------------
+
+    def _trace_requested(self, action: Action) -> None:
+        assert isinstance(action, TraceRequested)
+        self._trace_request = action
+        self._trace_worker = self.run_worker(
+            self._trace(action), name="trace", group="trace", exclusive=True, exit_on_error=False
+        )
+
+    async def _trace(self, request: TraceRequested) -> None:
+        try:
+            trace = await self.trace_lookup(request.lot)
+        except LookupFailed as exc:
+            self._trace_failed(request, str(exc))
+            return
+        if request is self._trace_request and self._showing(request):
+            screen = self.get_screen(TraceScreen.screen_name)
+            assert isinstance(screen, TraceScreen)
+            screen.show_trace(request, trace)
+
+    def _showing(self, request: TraceRequested) -> bool:
+        return any(a is request for a in self._actions)  # else the operator has moved on
+
+    def _trace_failed(self, request: TraceRequested, text: str) -> None:
+        if request is not self._trace_request or not self._showing(request):
+            log.info("trace of %s not shown: %s", request.lot, text)
+            return
+        self._trace_request = None
+        self._actions = ()
+        self.service.notice = OperatorMessage.warn(text)
+        self._route()
+
+    def close_trace(self) -> None:
+        """Enter or #CANCEL on the trace: back to what the station was asking."""
+        self.workers.cancel_group(self, "trace")
+        self._trace_request = None
+        self._actions = ()
+        state = self.service.state
+        self.service.notice = OperatorMessage.info(
+            f"Trace closed. {state.prompt.describe(state).detail}"
+        )
+        self._route()
 
     # --- background changes ----------------------------------------------------------
 

@@ -12,10 +12,20 @@ from screens.home import HomeScreen
 from screens.job import JobScreen
 from screens.login import LoginScreen
 from screens.measure import MeasureScreen
+from screens.trace import TraceScreen
 
 STYLESHEET = Path(__file__).with_name("kiosk.tcss")
 
 SCREENS: dict[str, type[KioskScreen]] = {
     cls.screen_name: cls
-    for cls in (LoginScreen, HomeScreen, JobScreen, MeasureScreen, DefectScreen, CompleteScreen, HoldScreen)
+    for cls in (
+        LoginScreen,
+        HomeScreen,
+        JobScreen,
+        MeasureScreen,
+        DefectScreen,
+        CompleteScreen,
+        HoldScreen,
+        TraceScreen,
+    )
 }

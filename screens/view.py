@@ -103,6 +103,16 @@ SCREEN_FOR_ACTION: dict[type[Action], str] = {
 }
 
 
+def _trace_screens() -> None:
+    from core.flow.trace import TraceRequested, TraceScanTarget
+
+    SCREEN_FOR_PROMPT[TraceScanTarget] = "trace"
+    SCREEN_FOR_ACTION[TraceRequested] = "trace"  # the trace stays up until Enter or #CANCEL
+
+
+_trace_screens()
+
+
 def screen_for(view: KioskView) -> str:
     if view.state.operator is not None:
         for action in view.actions:
