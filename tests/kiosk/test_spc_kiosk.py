@@ -290,7 +290,12 @@ async def test_a_signal_at_the_lathe_is_shown_and_acknowledged(
         await until(pilot, lambda: cache.open_spc_signals())
         view = cache.spc_chart("SHAFT-DIA", "WO-1002")
         assert view is not None and [p.local for p in view.points] == [False, False, False]
-        await pilot.pause()
+        # The screen redraws on the next refresh after the feed page: wait for it, not a fixed pause.
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, MeasureScreen)
+            and "SPC signal on SHAFT-DIA" in str(app.screen.query_one(SpcBanner).render()),
+        )
         screen = app.screen
         assert isinstance(screen, MeasureScreen) and screen.query_one(ControlChart).display
         assert WE_2 in str(screen.query_one("#measure-spc").render())
