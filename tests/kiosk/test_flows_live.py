@@ -219,8 +219,12 @@ async def test_offline_shift_then_reconnect_with_an_escape(
         for entry in ("WO-1001", "LOT-BAR-261101", "155.1"):
             await scan(app, pilot, entry)
         assert app.service.outbox.pending_count() == 3
-        status = str(app.screen.query_one("StatusBar").render())
-        assert "OFFLINE" in status and "3 waiting" in status
+        def status_text() -> str:
+            bars = app.screen.query("StatusBar")
+            return str(bars.first().render()) if bars else ""
+
+        await until(pilot, lambda: "3 waiting" in status_text())
+        assert "OFFLINE" in status_text()
         # Meanwhile someone holds the lot the station already used.
         hold = event(
             ev.HoldPlaced(
