@@ -40,6 +40,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="replay: seconds to wait for the outbox to drain (default 30)",
     )
     p.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help=(
+            "replay: start at line 1 even if this data dir already recorded the first lines "
+            "of FILE (by default a replay restarted after a crash carries on where it stopped)"
+        ),
+    )
+    p.add_argument(
         "--idle-timeout",
         type=float,
         default=15.0,
@@ -47,6 +56,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--theme", default="ansi-dark", help="Textual theme (ansi-dark, ansi-light, ...)"
+    )
+    p.add_argument(
+        "--fake-devices",
+        action="store_true",
+        help="use in-memory fakes instead of the station's scanners, gauges, PLC and printer",
     )
     p.set_defaults(func=run)
 
@@ -61,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         token=args.token,
         data_dir=Path(args.data_dir) if args.data_dir else None,
         idle_timeout=idle,
+        fake_devices=args.fake_devices,
     )
     if not config.resolved_token:
         print(
@@ -76,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
 
         source = sys.stdin if args.replay == "-" else open(args.replay, encoding="utf-8")  # noqa: SIM115
         try:
-            return asyncio.run(replay(config, source, sys.stdout, timeout=args.timeout))
+            return asyncio.run(
+                replay(config, source, sys.stdout, timeout=args.timeout, resume=args.resume)
+            )
         finally:
             if source is not sys.stdin:
                 source.close()

@@ -5,10 +5,16 @@ events (and the flow state that goes with them) are on disk. Events get a
 per-station ``seq`` that only grows. The sync loop sends ``pending()`` events
 in ``seq`` order and stores the server's answer; rejected events stay listed
 in ``unacknowledged()`` until the operator has seen them.
+
+A write that finds the terminal's disk full raises ``OutboxFull`` after rolling
+back completely: the step is not recorded, nothing already recorded is lost.
+``carrying`` attaches other facts (the headless replay's position in its
+script) to the same transaction as the next step's events.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import uuid
@@ -40,6 +46,38 @@ CREATE TABLE IF NOT EXISTS event (
 CREATE INDEX IF NOT EXISTS ix_event_status ON event(status, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+DISK_FULL_MESSAGE = "Terminal disk is full: no new work can be recorded. Call maintenance."
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+
+
+class OutboxFull(OSError):
+    """The terminal's disk (or the outbox's size limit) is full: nothing was written."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(errno.ENOSPC, "the terminal's disk is full")
+        self.detail = detail  # what SQLite or the OS said
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OutboxFull):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return (code is not None and code & 0xFF == _SQLITE_FULL) or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+@dataclass(slots=True)
+class Carried:
+    """Facts to store with the next recorded step; ``written`` once they are on disk."""
+
+    meta: dict[str, str]
+    written: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +138,46 @@ class Outbox:
         )  # fsync on every commit: nothing lost on power cut
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)
+        self._carried: Carried | None = None
+        self.full = False  # the last write found the disk full (until one succeeds)
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One durable transaction; a full disk becomes ``OutboxFull`` with nothing written."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+                self.full = False
+            except BaseException:
+                # SQLite may already have rolled back on its own (SQLITE_FULL does).
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not _is_disk_full(exc):
+                raise
+            self.full = True
+            if isinstance(exc, OutboxFull):
+                raise
+            raise OutboxFull(str(exc)) from exc
+
+    @contextmanager
+    def carrying(self, **meta: str) -> Iterator[Carried]:
+        """Store ``meta`` in the same transaction as the next ``record`` inside the block.
+
+        ``Carried.written`` tells afterwards whether that write happened (it did not
+        when the disk was full: then neither the step nor ``meta`` is on disk)."""
+        carried = Carried(dict(meta))
+        self._carried = carried
+        try:
+            yield carried
+        finally:
+            self._carried = None
 
     # --- writing ---------------------------------------------------------------------
 
@@ -121,6 +186,7 @@ class Outbox:
     ) -> list[ev.Event]:
         """Store events (numbered in order) and the flow state in one durable transaction."""
         made: list[ev.Event] = []
+        carried, self._carried = self._carried, None  # carried by this write, whatever happens
         with self._tx() as db:
             for rec in records:
                 next_seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM event").fetchone()[0]
@@ -157,13 +223,24 @@ class Outbox:
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (state_json,),
                 )
+            if carried is not None:
+                db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    list(carried.meta.items()),
+                )
+        if carried is not None:
+            carried.written = True
         return made
 
     def save_state(self, state_json: str) -> None:
         self.record((), state_json)
 
     def load_state(self) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'state'").fetchone()
+        return self.meta("state")
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def answer(self, answers: Iterable[Answer]) -> list[OutboxEvent]:

@@ -11,23 +11,74 @@ an empty line is Enter on its own). Output, one JSON object per line:
 
 Exit code 0 when the outbox drained, 1 when events were still queued at the
 timeout, 2 when the station has no reference data (never synced, server
-unreachable), 3 when the server refused an event.
+unreachable), 3 when the server refused an event, 4 when a line could not be
+recorded (the terminal's disk is full): the replay stops at that line.
+
+Resuming: each step stores how many lines of the script it has consumed (and
+a SHA-256 of them) in the outbox, in the same transaction as the step's events
+and state. A replay started again on the same data folder with a script whose
+first N lines are the N lines already recorded (the same file after a crash or
+a power cut) skips them, restores the exact state (a half-typed quantity
+included) and carries on at line N+1; it prints ``{"resume": {...}}`` first.
+Any other script (or ``resume=False``) starts at line 1. The server may come
+and go meanwhile: the sync loop retries until the outbox drains or ``timeout``
+seconds after the last line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import asdict, is_dataclass
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import IO, Any
 
 from core.flow import Action, RecordEvent, StationState
+from core.flow.persist import StateFormatError, state_from_json
 from kiosk.config import KioskConfig
-from kiosk.outbox import OutboxEvent
+from kiosk.outbox import DISK_FULL_MESSAGE, Outbox, OutboxEvent
 from kiosk.service import EntryOutcome, StationService
 from kiosk.wording import describe_event
+
+log = logging.getLogger(__name__)
+
+POSITION_KEY = "replay"  # outbox meta: how far the replay got in its script
+EXIT_NOT_RECORDED = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPosition:
+    """Lines of the script consumed so far, and a SHA-256 over them (which script it was)."""
+
+    lines: int
+    digest: str
+
+    def to_json(self) -> str:
+        return json.dumps({"lines": self.lines, "sha256": self.digest})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ReplayPosition | None:
+        try:
+            data = json.loads(text or "")
+            return cls(lines=int(data["lines"]), digest=str(data["sha256"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def stored_position(outbox: Outbox) -> ReplayPosition | None:
+    """Where the last replay on this data folder got to (None: never replayed)."""
+    return ReplayPosition.from_json(outbox.meta(POSITION_KEY))
+
+
+def _entry(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def _digest_update(digest: Any, entry: str) -> None:
+    digest.update(entry.encode("utf-8", "surrogateescape") + b"\n")
 
 
 def state_summary(state: StationState) -> dict[str, Any]:
@@ -87,7 +138,7 @@ def _emit(out: IO[str], record: dict[str, Any]) -> None:
     out.flush()
 
 
-async def _lines(source: IO[str] | Iterable[str]) -> Any:
+async def _lines(source: IO[str] | Iterable[str]) -> AsyncIterator[str]:
     """Lines from a file or stdin without blocking the event loop (stdin may be slow)."""
     if not hasattr(source, "readline"):
         for line in source:
@@ -100,16 +151,50 @@ async def _lines(source: IO[str] | Iterable[str]) -> Any:
         yield line
 
 
+async def _skip_recorded(
+    service: StationService,
+    lines: AsyncIterator[str],
+    stored: ReplayPosition | None,
+    state_json: str | None,
+) -> tuple[int, Any, list[str]]:
+    """Skip the lines an earlier replay on this data folder already recorded from this script.
+
+    Returns (lines skipped, digest of the lines skipped, lines read ahead still to be fed)."""
+    digest = hashlib.sha256()
+    if stored is None or stored.lines <= 0:
+        return 0, digest, []
+    head: list[str] = []
+    async for line in lines:
+        head.append(_entry(line))
+        _digest_update(digest, head[-1])
+        if len(head) == stored.lines:
+            break
+    if len(head) == stored.lines and digest.hexdigest() == stored.digest:
+        try:
+            if state_json:
+                # Exactly where it was: the service drops half-done prompts on start,
+                # but the script's next line answers the prompt that was pending.
+                service.state = state_from_json(state_json)
+        except StateFormatError as exc:
+            log.warning("replay resumes from the restored state: %s", exc)
+        return stored.lines, digest, []
+    return 0, hashlib.sha256(), head  # another script: a new replay from line 1
+
+
 async def replay(
     config: KioskConfig,
     source: IO[str] | Iterable[str],
     out: IO[str],
     timeout: float = 30.0,
     service: StationService | None = None,
+    resume: bool = True,
 ) -> int:
     """Run every entry of ``source`` through the station flow; see the module doc."""
     own = service is None
     service = service or StationService.open(config)
+    # Read before the sync loops start: a feed page may save the state again.
+    stored = stored_position(service.outbox) if resume else None
+    stored_state = service.outbox.load_state()
     sync_task = asyncio.create_task(service.sync.run()) if service.sync else None
     try:
         loop = asyncio.get_running_loop()
@@ -128,11 +213,30 @@ async def replay(
                 },
             )
             return 2
-        steps = 0
-        async for line in _lines(source):
-            outcome = service.handle_entry(line.rstrip("\r\n"), source="replay")
+        lines = aiter(_lines(source))
+        stopped: str | None = None
+        skipped, digest, read_ahead = await _skip_recorded(service, lines, stored, stored_state)
+        if skipped:
+            _emit(out, {"resume": {"skipped": skipped, "prompt": service.state.prompt.kind}})
+        position, steps = skipped, 0
+
+        async def entries() -> AsyncIterator[str]:
+            for entry in read_ahead:
+                yield entry
+            async for line in lines:
+                yield _entry(line)
+
+        async for entry in entries():
+            _digest_update(digest, entry)
+            mark = ReplayPosition(position + 1, digest.hexdigest())
+            with service.outbox.carrying(**{POSITION_KEY: mark.to_json()}) as carried:
+                outcome = service.handle_entry(entry, source="replay")
             _emit(out, step_record(outcome))
-            steps += 1
+            if not carried.written:  # nothing of this line is on disk: stop here
+                why = DISK_FULL_MESSAGE if service.outbox.full else outcome.message.text
+                stopped = f"line {mark.lines} was not recorded. {why}"
+                break
+            position, steps = mark.lines, steps + 1
             await asyncio.sleep(0)  # let the sync loops run between steps
         drained = (
             await service.sync.drain(timeout)
@@ -151,11 +255,18 @@ async def replay(
             "refused": len(refused),
             "prompt": service.state.prompt.kind,
         }
-        if not drained:
+        if skipped:
+            summary["skipped"] = skipped
+        if stopped is not None:
+            summary["error"] = stopped
+            summary["line"] = position + 1
+        elif not drained:
             summary["error"] = (
                 f"{queued} events still queued after {timeout:g} s: {service.status().last_error}"
             )
         _emit(out, summary)
+        if stopped is not None:
+            return EXIT_NOT_RECORDED
         if not drained:
             return 1
         return 3 if refused else 0

@@ -31,6 +31,12 @@ from kiosk.outbox import Answer, Outbox
 
 log = logging.getLogger(__name__)
 
+#: How long a batch may take to be answered. The server applies the stations' events one
+#: at a time, so under load a batch waits behind others': it answers late, not never (a
+#: dead server refuses or resets the connection at once). Sending the batch again before
+#: the answer would only queue the same events behind themselves.
+PUSH_READ_TIMEOUT = 120.0
+
 
 @dataclass(frozen=True, slots=True)
 class LinkState:
@@ -163,7 +169,11 @@ class SyncClient:
         if not batch:
             return None
         try:
-            response = await client.post("/api/v1/events", json={"events": [e.body for e in batch]})
+            response = await client.post(
+                "/api/v1/events",
+                json={"events": [e.body for e in batch]},
+                timeout=httpx.Timeout(10.0, read=PUSH_READ_TIMEOUT),
+            )
         except httpx.HTTPError as exc:
             self._set_link(False, f"cannot reach the server: {_short(exc)}")
             return False
