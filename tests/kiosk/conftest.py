@@ -66,7 +66,7 @@ async def scan(app: KioskApp, pilot: Pilot[Any], text: str) -> None:
     await pilot.pause()
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 15.0) -> None:
+async def until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -310,9 +310,9 @@ async def test_a_signal_at_the_lathe_is_shown_and_acknowledged(
         prompt = app.service.state.prompt
         assert isinstance(prompt, AcknowledgeSpcSignal) and isinstance(app.screen, MeasureScreen)
         await scan(app, pilot, "Insert worn: replaced, tool offset corrected")
-        assert not screen.query_one(SpcBanner).display
-        assert cache.open_spc_signals() == []
         await synced(app, pilot)
+        await until(pilot, lambda: cache.open_spc_signals() == [])
+        await until(pilot, lambda: not app.screen.query_one(SpcBanner).display)
         assert app.service.rejections() == []
     [row] = rows(live_server, SpcSignalRow, SpcSignalRow.continues.is_(None))
     assert (row.id, row.characteristic, row.station_id, row.rules) == (
