@@ -59,6 +59,8 @@ class KioskScreen(Screen[None]):
         self.query_one(ScanInput).focus()
 
     def show(self, view: KioskView) -> None:
+        if not self.query(StatusBar):
+            return  # still composing (or being torn down): on_mount draws the current view
         self.show_status(view)
         self.query_one(PromptPanel).show(view.prompt)
         self.query_one(MessageBar).show(view.message)

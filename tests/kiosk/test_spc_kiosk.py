@@ -288,8 +288,12 @@ async def test_a_signal_at_the_lathe_is_shown_and_acknowledged(
             assert app.service.last.message.text.startswith("PASS: Bearing seat")  # type: ignore[union-attr]
         await synced(app, pilot)
         await until(pilot, lambda: cache.open_spc_signals())
-        view = cache.spc_chart("SHAFT-DIA", "WO-1002")
-        assert view is not None and [p.local for p in view.points] == [False, False, False]
+        def server_points() -> list[bool] | None:
+            view = cache.spc_chart("SHAFT-DIA", "WO-1002")
+            return None if view is None else [p.local for p in view.points]
+
+        # the server's points replace the ones drawn locally once its answers are in
+        await until(pilot, lambda: server_points() == [False, False, False])
         # The screen redraws on the next refresh after the feed page: wait for it, not a fixed pause.
         await until(
             pilot,
