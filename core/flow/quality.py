@@ -325,48 +325,43 @@ def _inspector_badge(turn: Turn) -> str | None | StepResult:
     return who.badge
 
 
-def on_await_inspector(turn: Turn) -> StepResult | None:
-    prompt = turn.state.prompt
-    assert isinstance(prompt, AwaitInspector)
+def _inspector_takes_over(
+    turn: Turn, characteristic: str, waiting: str, lead: str
+) -> StepResult | None:
+    """An inspector's badge hands the check of ``characteristic`` to that inspector."""
     if _passes_through(turn):
         return None
     badge = _inspector_badge(turn)
     if isinstance(badge, StepResult):
         return badge
     if badge is None:
-        return turn.refuse(
-            f"Waiting for an inspector: {prompt.characteristic} is an inspector's check."
-        )
+        return turn.refuse(waiting)
     job = _job_extras(turn.state.job, inspector=badge)  # type: ignore[arg-type]
     new = replace(
-        turn.state,
-        job=job,
-        prompt=EnterMeasurement(characteristic=prompt.characteristic, chosen=True),
+        turn.state, job=job, prompt=EnterMeasurement(characteristic=characteristic, chosen=True)
     )
-    return turn.done(
-        new, OperatorMessage.info(f"Inspector {badge}: {new.prompt.describe(new).detail}")
+    return turn.done(new, OperatorMessage.info(f"{lead}: {new.prompt.describe(new).detail}"))
+
+
+def on_await_inspector(turn: Turn) -> StepResult | None:
+    prompt = turn.state.prompt
+    assert isinstance(prompt, AwaitInspector)
+    return _inspector_takes_over(
+        turn,
+        prompt.characteristic,
+        f"Waiting for an inspector: {prompt.characteristic} is an inspector's check.",
+        f"Inspector {turn.text.strip().upper()}",
     )
 
 
 def on_job_blocked(turn: Turn) -> StepResult | None:
     prompt = turn.state.prompt
     assert isinstance(prompt, JobBlocked)
-    if _passes_through(turn):
-        return None
-    badge = _inspector_badge(turn)
-    if isinstance(badge, StepResult):
-        return badge
-    if badge is None:
-        return turn.refuse(f"Job blocked: {prompt.reason}.")
-    job = _job_extras(turn.state.job, inspector=badge)  # type: ignore[arg-type]
-    new = replace(
-        turn.state,
-        job=job,
-        prompt=EnterMeasurement(characteristic=prompt.characteristic, chosen=True),
-    )
-    return turn.done(
-        new,
-        OperatorMessage.info(f"Re-inspect a new first piece: {new.prompt.describe(new).detail}"),
+    return _inspector_takes_over(
+        turn,
+        prompt.characteristic,
+        f"Job blocked: {prompt.reason}.",
+        "Re-inspect a new first piece",
     )
 
 
