@@ -71,6 +71,8 @@ class KioskApp(App[int]):
         self.config = config
         self._theme_name = theme
         self._actions: tuple[Action, ...] = ()
+        #: The kind of prompt the last entry left; a background change of kind ends its actions.
+        self._actions_prompt: type | None = None
         self._current: str | None = None
         self._rejections: RejectionScreen | None = None
         self._shown_seqs: list[int] = []
@@ -172,6 +174,7 @@ class KioskApp(App[int]):
 
     def _show_outcome(self, outcome: EntryOutcome) -> None:
         self._actions = outcome.actions
+        self._actions_prompt = type(self.service.state.prompt)
         self._route()
 
     def open_defect_list(self) -> None:
@@ -314,15 +317,20 @@ class KioskApp(App[int]):
     def on_service_changed(self, message: ServiceChanged) -> None:
         if message.what == "rejections":
             self._check_rejections()
-        if message.what == "state" and self.service.notice is not None:
-            self._actions = ()  # a background change (refusal, idle) replaces the last verdict
+        if message.what == "state" and (
+            self.service.notice is not None
+            or type(self.service.state.prompt) is not self._actions_prompt
+        ):
+            # A background change (refusal, idle, a hold that just arrived) replaces the last
+            # verdict: the screen follows the new kind of prompt instead of the finished entry.
+            # (The server's copy of a hold the entry itself placed changes nothing: same kind.)
+            self._actions = ()
         self._route()
 
     def _tick(self) -> None:
         outcome = self.service.tick()
         if outcome is not None:
-            self._actions = outcome.actions
-            self._route()
+            self._show_outcome(outcome)
             return
         active = self._active_screen()
         if isinstance(active, KioskScreen):

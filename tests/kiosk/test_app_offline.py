@@ -8,8 +8,12 @@ from pathlib import Path
 
 from textual import events
 
+from core.flow.quality import HoldNotice
+from core.reference import Feed, HoldRef
 from screens.defect_picker import DefectPicker
+from screens.hold_notice import HoldScreen
 from screens.login import LoginScreen
+from screens.measure import MeasureScreen
 from tests.kiosk.conftest import GS, offline_app, scan
 
 
@@ -78,3 +82,43 @@ async def test_idle_timeout_logs_out(tmp_path: Path) -> None:
         assert app.service.state.operator is None and isinstance(app.screen, LoginScreen)
         (event,) = app.service.outbox.events(since_seq=1)
         assert event.type == "OperatorLoggedOut" and event.payload["reason"] == "idle"
+
+
+async def test_a_hold_arriving_while_a_verdict_is_shown_takes_the_screen(tmp_path: Path) -> None:
+    """A hold that reaches the station in the background replaces the last verdict at once:
+    the operator must not go on measuring parts of a lot quality has just held."""
+    app = offline_app(tmp_path, station="L1-TURN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for entry in ("EMP1001", "WO-1002", "SHAFT-DIA", "12.001"):
+            await scan(app, pilot, entry)
+        assert isinstance(app.screen, MeasureScreen)
+        assert app.service.last.message.text.startswith("PASS")  # type: ignore[union-attr]
+        job = app.service.state.job
+        assert job is not None and job.output_lot
+        cache = app.service.cache
+        page = Feed(
+            cursor=cache.cursor + 1,
+            holds=[
+                HoldRef(
+                    id="hold-spc-1",
+                    target_type="lot",
+                    target=job.output_lot,
+                    reason="SPC signal on SHAFT-DIA: suspect range",
+                    source="spc",
+                    status="open",
+                )
+            ],
+        )
+        cache.apply_page(page)
+        app.service.feed_merged(page)  # what the sync loop calls after merging a page
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.service.state.prompt, HoldNotice)
+        assert isinstance(app.screen, HoldScreen)
+        detail = str(app.screen.query_one("#hold-detail").render())
+        assert job.output_lot in detail and "SPC signal on SHAFT-DIA" in detail
+        await scan(app, pilot, "")  # Enter acknowledges; the lot stays held
+        assert not isinstance(app.service.state.prompt, HoldNotice)
+        assert isinstance(app.screen, MeasureScreen)
+        assert "stays ON HOLD" in app.service.last.message.text  # type: ignore[union-attr]
+        assert cache.open_holds("lot", job.output_lot)
