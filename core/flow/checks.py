@@ -107,7 +107,10 @@ class Consumption:
 def check_consume(ref: ReferenceData, job: Job, lot_id: str) -> Consumption | Refusal:
     """Can this lot go into the job, and how much of it? (the server's LotConsumed checks)"""
     lot = ref.lot(lot_id)
+    holds = ref.open_holds("lot", lot_id)
     if lot is None:
+        if holds:  # a hold can reach the station before the lot it holds does
+            return Refusal(f"Lot {lot_id} is ON HOLD: {hold_reasons(holds)}. Do not use it.")
         return Refusal(f"Lot {lot_id} is not known here. Check the label.")
     if not job.materials:
         return Refusal(f"Operation {job.operation} ({job.operation_name}) consumes no material.")
@@ -115,7 +118,6 @@ def check_consume(ref: ReferenceData, job: Job, lot_id: str) -> Consumption | Re
     if line is None:
         expected = ", ".join(m.part for m in job.materials)
         return Refusal(f"Wrong part: lot {lot_id} is {lot.part}; this job needs {expected}.")
-    holds = ref.open_holds("lot", lot_id)
     if holds or lot.status == "on_hold":
         return Refusal(f"Lot {lot_id} is ON HOLD: {hold_reasons(holds)}. Do not use it.")
     if lot.status != "available":

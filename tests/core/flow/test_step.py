@@ -221,6 +221,24 @@ def test_held_lot_says_why(saw: Station) -> None:
     )
     saw.scan("EMP1001", "WO-1001")
     refused(saw.scan("LOT-BAR-261101"), "ON HOLD", "mill cert missing")
+
+
+def test_a_hold_that_arrived_before_its_lot_still_refuses_it(saw: Station) -> None:
+    """The hold on a lot made elsewhere can reach this station before the lot itself."""
+    saw.ref.put_hold(
+        HoldRef(
+            id="h4",
+            target_type="lot",
+            target="LOT-L1-SAW-261126-0001",
+            reason="SHAFT-CUT-LEN out of tolerance",
+            source="measurement",
+            status="open",
+        )
+    )
+    saw.scan("EMP1001", "WO-1001")
+    result = saw.scan("LOT-L1-SAW-261126-0001")
+    refused(result, "ON HOLD", "SHAFT-CUT-LEN out of tolerance")
+    assert "not known" not in result.message.text
     # A released hold no longer blocks.
     saw.ref.put_hold(
         HoldRef(
