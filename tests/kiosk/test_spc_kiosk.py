@@ -23,6 +23,7 @@ import numpy as np
 
 from core import events as ev
 from core.flow import FlowContext, StationState, StepResult, initial_state
+from core.flow.quality import HoldNotice
 from core.flow.memory import MemoryReference, feed_from_plant
 from core.flow.spc import AcknowledgeSpcSignal, with_spc
 from core.flow.state import ScanWorkOrder
@@ -32,6 +33,7 @@ from core.plant import load_plant
 from core.reference import Feed
 from core.spc_events import SpcSignalAcknowledged, SpcSignalRef
 from kiosk.app import KioskApp, build_app
+from screens.hold_notice import HoldScreen
 from screens.measure import MeasureScreen
 from screens.widgets import VerdictPanel
 from screens.widgets.control_chart import ControlChart, SpcBanner
@@ -288,6 +290,18 @@ async def test_a_signal_at_the_lathe_is_shown_and_acknowledged(
             assert app.service.last.message.text.startswith("PASS: Bearing seat")  # type: ignore[union-attr]
         await synced(app, pilot)
         await until(pilot, lambda: cache.open_spc_signals())
+        # The signal holds the lot being made (the suspect range). Its notice shows as soon as the
+        # hold reaches the station, or at the next entry if the operator was mid-measurement;
+        # a scan made while it is up acknowledges it. Wait for the hold, then acknowledge it if
+        # it is still up, so the rest does not depend on when the hold arrived.
+        output_lot = app.service.state.job.output_lot  # type: ignore[union-attr]
+        await until(pilot, lambda: cache.open_holds("lot", output_lot))
+        if isinstance(app.service.state.prompt, HoldNotice):
+            await until(pilot, lambda: isinstance(app.screen, HoldScreen))
+            assert output_lot in str(app.screen.query_one("#hold-detail").render())
+            await scan(app, pilot, "")
+        assert not isinstance(app.service.state.prompt, HoldNotice)
+
         def server_points() -> list[bool] | None:
             view = cache.spc_chart("SHAFT-DIA", "WO-1002")
             return None if view is None else [p.local for p in view.points]
@@ -300,24 +314,25 @@ async def test_a_signal_at_the_lathe_is_shown_and_acknowledged(
             lambda: isinstance(app.screen, MeasureScreen)
             and "SPC signal on SHAFT-DIA" in str(app.screen.query_one(SpcBanner).render()),
         )
-        screen = app.screen
-        assert isinstance(screen, MeasureScreen) and screen.query_one(ControlChart).display
-        assert WE_2 in str(screen.query_one("#measure-spc").render())
-        banner = str(screen.query_one(SpcBanner).render())
+        banner = str(app.screen.query_one(SpcBanner).render())
         assert (
             f"SPC signal on SHAFT-DIA: {WE_2}" in banner and "supervisor must acknowledge" in banner
         )
         assert app.service.state.operator.role == "operator"  # type: ignore[union-attr]
         assert not isinstance(app.service.state.prompt, AcknowledgeSpcSignal)
-        # The supervisor comes to the station and acknowledges it with a note.
+        # The supervisor comes to the station and acknowledges it with a note, beside its chart.
         await scan(app, pilot, "EMP1009")
         prompt = app.service.state.prompt
         assert isinstance(prompt, AcknowledgeSpcSignal) and isinstance(app.screen, MeasureScreen)
+        screen = app.screen
+        await until(pilot, lambda: screen.query_one(ControlChart).display)
+        assert "UCL 12.00268" in str(screen.query_one(ControlChart).render())
+        assert f"SPC signal: {WE_2}." in str(screen.query_one("#measure-spc").render())
         await scan(app, pilot, "Insert worn: replaced, tool offset corrected")
         await synced(app, pilot)
         await until(pilot, lambda: cache.open_spc_signals() == [])
-        await until(pilot, lambda: not app.screen.query_one(SpcBanner).display)
-        assert app.service.rejections() == []
+        await until(pilot, lambda: not screen.query_one(SpcBanner).display)
+        assert app.screen is screen and app.service.rejections() == []
     [row] = rows(live_server, SpcSignalRow, SpcSignalRow.continues.is_(None))
     assert (row.id, row.characteristic, row.station_id, row.rules) == (
         prompt.signal_id,
