@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from cli.common import add_database_option, fail, open_engine
 
 if TYPE_CHECKING:
-    from server.services.trace import TraceNode, TraceResult
+    from core.trace_result import TraceNode, TraceResult
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

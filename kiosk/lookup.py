@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
 
+from core.trace_result import TraceResult
 from kiosk.config import KioskConfig
-
-if TYPE_CHECKING:
-    from server.services.trace import TraceResult
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +74,6 @@ async def _get(client: httpx.AsyncClient, lot: str, direction: str) -> dict[str,
 
 
 def _parse(lot: str, backward: dict[str, Any], forward: dict[str, Any]) -> StationTrace:
-    # The server's own response model; imported here (in a thread) because it brings
-    # SQLAlchemy along, which the kiosk otherwise never loads.
-    from pydantic import ValidationError
-
-    from server.services.trace import TraceResult
-
     try:
         return StationTrace(
             lot=lot,

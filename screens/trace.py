@@ -28,7 +28,7 @@ from screens.view import KioskView
 from screens.widgets import ScanInput
 
 if TYPE_CHECKING:
-    from server.services.trace import TraceNode, TraceResult
+    from core.trace_result import TraceNode, TraceResult
 
 KEYS = "↑ ↓ PgUp PgDn: scroll   Enter or #CANCEL: close the trace"
 _ELBOW = re.compile(r"^([│ ]*)(├─ |└─ )?")

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import events as ev
+from core.trace_result import FrozenModel
 from server import models as m
 from server.models_genealogy import Shipment
 from server.services.trace import (
@@ -25,7 +26,6 @@ from server.services.trace import (
     ShipmentInfo,
     TraceError,
     _aware,
-    _Out,
     tune_for_traces,
 )
 
@@ -44,7 +44,7 @@ class UnknownSupplierLot(RecallError):
     pass
 
 
-class RecallSource(_Out):
+class RecallSource(FrozenModel):
     lot: str
     part: str
     supplier: str | None
@@ -53,7 +53,7 @@ class RecallSource(_Out):
     status: str
 
 
-class RecallLot(_Out):
+class RecallLot(FrozenModel):
     lot: str
     part: str
     status: str
@@ -64,7 +64,7 @@ class RecallLot(_Out):
     shipments: list[ShipmentInfo] = []
 
 
-class RecallUnit(_Out):
+class RecallUnit(FrozenModel):
     serial: str
     lot: str
     part: str
@@ -74,7 +74,7 @@ class RecallUnit(_Out):
     shipped_at: datetime | None = None
 
 
-class RecallScope(_Out):
+class RecallScope(FrozenModel):
     """What a supplier lot went into. ``lots`` and ``units`` are one page (finished lots first)."""
 
     supplier_lot: str
@@ -93,12 +93,12 @@ class RecallScope(_Out):
     units: list[RecallUnit]
 
 
-class HoldRejection(_Out):
+class HoldRejection(FrozenModel):
     lot: str
     reason: str
 
 
-class RecallHoldResult(_Out):
+class RecallHoldResult(FrozenModel):
     supplier_lot: str
     reason: str
     operator: str

@@ -19,17 +19,26 @@ import json
 import operator
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import DateTime, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlmodel import Session
 
-Direction = Literal["backward", "forward"]
+from core.trace_result import (  # the server's public names too
+    CustomerShipment,
+    DefectSummary,
+    Direction,
+    HoldInfo,
+    Link,
+    MeasurementSummary,
+    ShipmentInfo,
+    TraceNode,
+    TraceResult,
+)
+
 
 MAX_DEPTH = 100  # no plant's genealogy is this deep; a walk that gets there has met a cycle
 DEFAULT_LIMIT = 1000
@@ -63,141 +72,6 @@ class GenealogyCycle(TraceError):
     def __init__(self, message: str, cycle: list[str]) -> None:
         super().__init__(message)
         self.cycle = cycle
-
-
-# --- results ----------------------------------------------------------------
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-# The parts of a trace are plain frozen dataclasses: a page holds thousands of them and
-# they come straight from the database, so they are built without validation.
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """An edge from a node in the direction of the trace, with the quantity that moved."""
-
-    lot: str
-    qty: float
-    kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class MeasurementSummary:
-    characteristic: str
-    name: str | None
-    unit: str
-    n: int
-    fails: int
-    min: float | None
-    max: float | None
-    verdict: Literal["pass", "fail"]
-
-
-@dataclass(frozen=True, slots=True)
-class DefectSummary:
-    code: str
-    qty: float
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class HoldInfo:
-    id: str
-    target_type: str
-    status: str
-    reason: str
-    source: str
-    placed_by: str | None
-    placed_at: datetime | None
-    released_at: datetime | None
-    ncr: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ShipmentInfo:
-    id: int
-    lot: str
-    qty: float
-    customer: str
-    customer_order: str
-    delivery_note: str | None
-    shipped_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class TraceNode:
-    """One lot or serial of a trace, with what an investigation needs to know about it."""
-
-    lot: str
-    kind: Literal["lot", "serial", "unknown"]
-    depth: int
-    part: str | None = None
-    part_description: str | None = None
-    qty: float | None = None
-    initial_qty: float | None = None
-    status: str | None = None
-    in_lot: str | None = None  # a serial: the lot it belongs to
-    origin: str | None = None  # job | received | split | merge | rework | opening stock
-    supplier: str | None = None
-    supplier_name: str | None = None
-    supplier_lot: str | None = None
-    purchase_order: str | None = None
-    work_order: str | None = None
-    operation: int | None = None
-    operation_name: str | None = None
-    job_id: str | None = None
-    station: str | None = None
-    equipment: list[str] = field(default_factory=list)
-    operator: str | None = None
-    operator_name: str | None = None
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    note: str = ""
-    measurements: list[MeasurementSummary] = field(default_factory=list)
-    defects: list[DefectSummary] = field(default_factory=list)
-    holds: list[HoldInfo] = field(default_factory=list)
-    shipments: list[ShipmentInfo] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
-    links_total: int = 0
-    cut: bool = False  # at the depth limit: its links were not followed
-
-    @property
-    def on_hold(self) -> bool:
-        return self.status == "on_hold" or any(h.status == "open" for h in self.holds)
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerShipment:
-    customer: str
-    customer_order: str
-    lots: int
-    qty: float
-
-
-class TraceResult(_Out):
-    """A page of a trace. ``lots`` is ordered by depth, then id; ``total`` counts every node
-    (every node found, when the walk stopped at its limit)."""
-
-    root: str
-    direction: Direction
-    depth_limit: int | None
-    total: int
-    offset: int
-    limit: int
-    deepest: int
-    cut_links: int  # edges leaving the depth limit that were not followed
-    complete: bool = True  # False: the walk stopped at its limit; ``total`` is a lower bound
-    customers: list[CustomerShipment]
-    lots: list[TraceNode]
-
-    @property
-    def truncated(self) -> bool:
-        return self.offset + len(self.lots) < self.total
 
 
 # --- running SQL on whatever the caller holds -------------------------------

@@ -26,7 +26,7 @@ from screens.home import HomeScreen
 from screens.job import JobScreen
 from screens.trace import TraceScreen, wrap_branch
 from screens.widgets import MessageBar
-from server.services.trace import TraceResult
+from core.trace_result import TraceResult
 from tests.conftest import DEMO_PLANT, LiveServer, free_port
 from tests.kiosk.conftest import live_config, offline_app, scan, synced, until
 
