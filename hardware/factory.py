@@ -201,6 +201,7 @@ def build_devices(
                         config.name,
                         unit=config.unit,
                         protocol=config.protocol,
+                        trigger=config.trigger,
                         on_status=on_status,
                         on_reading=on_reading,
                     )  # fmt: skip

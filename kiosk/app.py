@@ -59,6 +59,7 @@ class KioskApp(App[int]):
         Binding("ctrl+q", "quit_kiosk", show=False, priority=True),
         Binding("ctrl+c", "quit_kiosk", show=False, priority=True),
         Binding("ctrl+p", "nothing", show=False, priority=True),
+        Binding("f4", "read_gauge", show=False),
         Binding("f5", "reprint", show=False),
         Binding("f6", "devices", show=False),
     ]
@@ -257,6 +258,10 @@ class KioskApp(App[int]):
             self._wedge_scanned(line, result.scan.code, ended=False)
         else:
             self._arm_wedge_flush()
+
+    def action_read_gauge(self) -> None:
+        """F4: ask the gauges that read on request for a reading now."""
+        self.hardware.tell(self.hardware.read_gauges())
 
     def action_reprint(self) -> None:
         """F5: try the printer again now, or print the last ticket again."""

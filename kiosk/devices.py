@@ -40,7 +40,7 @@ from core.flow import EnterMeasurement, OperatorMessage, Reading
 from core.flow.actions import PrintHoldTag, PrintTraveler, SetAndon, StopLine
 from core.verdict import verdict
 from hardware.config import DeviceConfig, DeviceConfigError, parse_device, parse_devices
-from hardware.factory import StationDevices, build_devices
+from hardware.factory import GaugeDevice, StationDevices, build_devices
 from hardware.gauges.reading import GaugeReading, normalize_unit
 from hardware.plc.base import MachineStateChanged, PartsCounted, PlcEvent, ProcessValue
 from hardware.plc.poller import PlcPoller
@@ -368,6 +368,38 @@ class StationHardware:
             return OperatorMessage.warn("Nothing has been printed here yet.")
         self._spawn(queue.reprint(last=1))
         return OperatorMessage.info(f"Printing {printed[0].label or 'the last ticket'} again.")
+
+    def read_gauges(self) -> OperatorMessage:
+        """F4: ask the gauges that read on request (``trigger = "poll"``) for a reading now;
+        the answer measures the prompted characteristic like a pushed reading."""
+        askable = [g for g in self.devices.gauges if g.trigger == "poll"]
+        if not askable:
+            if self.devices.gauges:
+                names = ", ".join(g.name for g in self.devices.gauges)
+                return OperatorMessage.warn(
+                    f"{names} sends its readings itself: press its data button (or the foot "
+                    "switch), or type the value."
+                )
+            return OperatorMessage.warn("No gauge is configured at this station: type the value.")
+        state = self.service.state
+        prompt = state.prompt
+        if not isinstance(prompt, EnterMeasurement):
+            return OperatorMessage.warn(
+                f"Nothing is to be measured now. {prompt.describe(state).detail}"
+            )
+        for gauge in askable:
+            self._spawn(self._ask(gauge))
+        names = ", ".join(g.name for g in askable)
+        return OperatorMessage.info(f"Reading {prompt.characteristic} from {names}…")
+
+    async def _ask(self, gauge: GaugeDevice) -> None:
+        if await gauge.request() is None:  # the reading itself arrives through gauge.readings
+            message = OperatorMessage.warn(
+                f"{gauge.name} did not answer: check it is switched on and plugged in, then "
+                "F4 again (or type the value)."
+            )
+            # after the status change it caused, which says less
+            self._deliver(lambda: self.tell(message))
 
     def tell(self, message: OperatorMessage) -> None:
         """Show ``message`` until the next entry."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from hardware.feed import Feed
 from hardware.gauges.parsers import PARSERS
@@ -20,11 +21,13 @@ class FakeGauge:
         *,
         unit: str = "mm",
         protocol: str = "generic-ascii",
+        trigger: Literal["push", "poll"] = "push",
         on_status: StatusCallback | None = None,
         on_reading: Callable[[GaugeReading], None] | None = None,
     ) -> None:
         self.name = name
         self.unit = unit
+        self.trigger = trigger
         self.parse = PARSERS[protocol]
         self.readings: Feed[GaugeReading] = Feed(on_item=on_reading)
         self.reporter = StatusReporter(self.kind, name, on_status)

@@ -460,6 +460,64 @@ async def test_a_gauge_in_inches_is_refused_for_a_characteristic_in_mm(tmp_path:
         assert app.screen.query_one(MessageBar).has_class("-error")
 
 
+async def test_f4_asks_a_gauge_that_reads_on_request(tmp_path: Path, gauge: SerialGaugePeer) -> None:
+    """A bench gauge in poll mode answers only when asked: F4 sends its poll command over
+    the serial line and the answer measures the prompted characteristic."""
+    bench = {
+        "kind": "gauge", "transport": "serial", "name": "bench-gauge", "port": gauge.path,
+        "protocol": "generic-ascii", "unit": "mm", "trigger": "poll", "poll_command": "?\r",
+        "response_timeout_s": 0.3, **FAST,
+    }  # fmt: skip
+    app = offline_app(tmp_path / "kiosk", station="L1-TURN", devices_override=[bench])
+    os.set_blocking(gauge.master, False)
+
+    def asked() -> bytes:
+        try:
+            return os.read(gauge.master, 64)
+        except BlockingIOError:
+            return b""
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: connected(app, "bench-gauge"))
+        await pilot.press("f4")
+        assert "Nothing is to be measured now" in message(app)
+        assert asked() == b""  # not asked: its answer would have nothing to measure
+        for entry in ("EMP1001", "WO-1001"):
+            await scan(app, pilot, entry)
+        await pilot.press("f4")
+        assert "Reading SHAFT-DIA from bench-gauge" in message(app)
+        request = b""
+        deadline = time.monotonic() + 10
+        while not request.endswith(b"?\r"):
+            assert time.monotonic() < deadline, f"no poll command, got {request!r}"
+            await pilot.pause(0.02)
+            request += asked()
+        assert request == b"?\r"
+        gauge.send(b"+12.003 mm\r\n")
+        await until(pilot, lambda: measured(app, "SHAFT-DIA") == 1)
+        [recorded] = [e for e in app.service.outbox.events() if e.type == "MeasurementRecorded"]
+        assert (recorded.payload["value"], recorded.payload["source"]) == (12.003, "gauge")
+        # asked again, it stays silent: the operator is told, and nothing is recorded
+        await pilot.press("f4")
+        await until(pilot, lambda: "bench-gauge did not answer" in message(app))
+        assert "F4 again (or type the value)" in message(app) and measured(app, "SHAFT-LEN") == 0
+
+
+async def test_f4_with_a_gauge_that_sends_by_itself_says_how_to_read_it(tmp_path: Path) -> None:
+    caliper = {
+        "kind": "gauge", "transport": "serial", "name": "caliper", "port": "/dev/null",
+        "protocol": "generic-ascii", "unit": "mm",
+    }  # fmt: skip
+    app = offline_app(tmp_path, station="L1-TURN", fake_devices=True, devices_override=[caliper])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.hardware.devices.gauges)
+        for entry in ("EMP1001", "WO-1001"):
+            await scan(app, pilot, entry)
+        await pilot.press("f4")
+        assert "caliper sends its readings itself: press its data button" in message(app)
+        assert measured(app, "SHAFT-DIA") == 0
+
+
 async def test_a_bad_device_entry_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:
     devices: list[dict[str, Any]] = [
         {"kind": "gauge", "transport": "serial", "name": "micrometer", "protocol": "generic-ascii",
