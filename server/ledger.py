@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -58,15 +58,22 @@ def chain_hash(prev_hash: str, content: str) -> str:
     return hashlib.sha256((prev_hash + "\n" + content).encode()).hexdigest()
 
 
-def lock_head(session: Session) -> LedgerHead:
-    """Lock and return the chain tip (row lock on PostgreSQL; SQLite locks the file)."""
+def lock_head(session: Session, *, defer_wal_flush: bool = False) -> LedgerHead:
+    """Lock and return the chain tip (row lock on PostgreSQL; SQLite locks the file).
+
+    ``defer_wal_flush`` (PostgreSQL): this transaction's commit does not wait for the
+    write-ahead log to reach the disk (``SET LOCAL synchronous_commit = off``, in the same
+    round trip); the caller flushes it with a later synchronous commit before answering."""
+    stmt = select(LedgerHead)
+    if defer_wal_flush and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.add_columns(func.set_config("synchronous_commit", "off", True))
     head = session.execute(
-        select(LedgerHead)
-        .where(LedgerHead.id == 1)
+        stmt.where(LedgerHead.id == 1)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).scalar_one()
-    return head
+    ).first()
+    assert head is not None, "the ledger head row is missing: run the migrations"
+    return head[0]
 
 
 def append(session: Session, head: LedgerHead, row: EventLog) -> EventLog:

@@ -52,6 +52,11 @@ def _running_job(session: Session, job_id: uuid.UUID, station_id: str) -> m.Job:
     job = session.get(m.Job, str(job_id))
     if job is None:
         raise Rejected(f"job {job_id} was never started")
+    return _check_running(job, station_id)
+
+
+def _check_running(job: m.Job, station_id: str) -> m.Job:
+    job_id = job.id
     if job.station_id != station_id:
         raise Rejected(f"job {job_id} runs at station {job.station_id}, not {station_id}")
     if job.status != "running":
@@ -202,13 +207,23 @@ def characteristic_spec(ch: m.Characteristic) -> Spec:
 
 
 def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -> Outcome:
-    job = _running_job(session, p.job_id, event.station_id)
-    ch = session.get(m.Characteristic, p.characteristic)
+    # The job, its work order, the characteristic and its operation in one round trip: this
+    # runs for every measurement a plant takes.
+    row = session.execute(
+        select(m.Job, m.WorkOrder, m.Characteristic, m.Operation)
+        .select_from(m.Job)
+        .join(m.WorkOrder, m.WorkOrder.number == m.Job.work_order)
+        .outerjoin(m.Characteristic, m.Characteristic.id == p.characteristic)
+        .outerjoin(m.Operation, m.Operation.id == m.Characteristic.operation_id)
+        .where(m.Job.id == str(p.job_id))
+    ).first()
+    if row is None:
+        raise Rejected(f"job {p.job_id} was never started")
+    job, wo, ch, op = row
+    _check_running(job, event.station_id)
     if ch is None:
         raise Rejected(f"characteristic {p.characteristic} is unknown")
-    op = session.get(m.Operation, ch.operation_id)
-    wo = session.get(m.WorkOrder, job.work_order)
-    assert op is not None and wo is not None
+    assert op is not None
     if op.product != wo.product or op.seq != job.operation_seq:
         raise Rejected(
             f"characteristic {ch.id} belongs to {op.product} op {op.seq}, "

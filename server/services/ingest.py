@@ -166,9 +166,7 @@ def _ingest_tx(
     flush_wal: bool = True,
 ) -> EventResult:
     def begin() -> Any:
-        if not flush_wal and session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        return ledger.lock_head(session)
+        return ledger.lock_head(session, defer_wal_flush=not flush_wal)
 
     head = begin()
     row = _existing(session, event_id)

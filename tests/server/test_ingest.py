@@ -122,6 +122,8 @@ def test_each_rejection_reason(client: TestClient, engine: Engine) -> None:
          "120 left"),
         (event(ev.MeasurementRecorded(job_id=job, characteristic="NO-SUCH-CHAR", value=1.0), station="L1-SAW"),
          "unknown"),
+        (event(ev.MeasurementRecorded(job_id=uuid.uuid4(), characteristic="SHAFT-CUT-LEN", value=6.1),
+               station="L1-SAW"), "was never started"),
         (event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-DIA", value=12.0), station="L1-SAW"),
          "not to this job"),
         (event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=6.1, unit="in"), station="L1-SAW"),
@@ -240,3 +242,22 @@ def test_health_and_lot(client: TestClient, engine: Engine, turn_token: dict[str
     lot = client.get("/api/v1/lots/LOT-BAR-261101", headers=turn_token).json()
     assert lot["part"] == "BAR-C45-16" and lot["supplier_lot"] == "H58821" and lot["qty"] == 120
     assert client.get("/api/v1/lots/LOT-NOPE", headers=turn_token).status_code == 404
+
+
+def test_a_batch_defers_the_wal_flush_per_event_not_for_good(engine: Engine) -> None:
+    """Inside a batch each event's commit skips the WAL flush (one synchronous commit ends the
+    batch); the setting is the transaction's own and never outlives it."""
+    from sqlalchemy import text
+
+    from server import ledger
+
+    with Session(engine) as s:
+        head = ledger.lock_head(s, defer_wal_flush=True)
+        assert head.id == 1
+        if engine.dialect.name == "postgresql":
+            assert s.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+        s.commit()
+        if engine.dialect.name == "postgresql":
+            assert s.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+        s.rollback()
+        assert ledger.lock_head(s).count == head.count
