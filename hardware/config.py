@@ -192,12 +192,25 @@ class ModbusRtuConfig(_PlcBase, _SerialLine):
 # --- printers ---------------------------------------------------------------
 
 
+TicketKind = Literal["traveler", "hold_tag"]
+TICKET_KINDS: tuple[TicketKind, ...] = ("traveler", "hold_tag")
+
+
 class _PrinterBase(_Device):
     kind: Literal["printer"]
     paper_mm: Literal[58, 80] = 80
     #: Ask the printer (DLE EOT) whether it is online and has paper before each ticket.
     status_check: bool = True
     timeout_s: float = Field(default=5.0, gt=0)
+    #: The tickets this printer takes: a station with a receipt printer for travelers and a
+    #: label printer for hold tags lists each on its own. Each kind goes to the first printer
+    #: (in the station's list) that takes it.
+    prints: list[TicketKind] = Field(default_factory=lambda: list(TICKET_KINDS), min_length=1)
+
+    @field_validator("prints")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
 
 class NetworkPrinterConfig(_PrinterBase):

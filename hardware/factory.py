@@ -243,6 +243,7 @@ def build_devices(
                     printer,
                     Path(queue_dir) / config.name,
                     paper_mm=config.paper_mm,
+                    prints=config.prints,
                     on_status=on_status,
                     backoff=_backoff(config),
                 )  # fmt: skip

@@ -307,8 +307,12 @@ class StationHardware:
     def wedge(self) -> WedgeScanner | None:
         return self.devices.wedge
 
-    def printer(self) -> PrintQueue | None:
-        return self.devices.printers[0] if self.devices.printers else None
+    def printer(self, kind: str | None = None) -> PrintQueue | None:
+        """The first print queue that takes tickets of ``kind`` (any ticket: the first)."""
+        for queue in self.devices.printers:
+            if kind is None or kind in queue.prints:
+                return queue
+        return None
 
     def statuses(self) -> list[DeviceStatus]:
         return self.devices.statuses()
@@ -352,22 +356,27 @@ class StationHardware:
 
     def reprint(self) -> OperatorMessage:
         """F5: retry waiting tickets now, or (nothing waiting) print the last ticket again."""
-        queue = self.printer()
-        if queue is None:
+        queues = self.devices.printers
+        if not queues:
             return OperatorMessage.warn("No printer is configured at this station.")
-        waiting = pending_tickets(queue)
-        if waiting:
-            queue.retry_now()
+        stuck = [q for q in queues if pending_tickets(q)]
+        if stuck:
+            for queue in stuck:
+                queue.retry_now()
+            waiting = sum(pending_tickets(q) for q in stuck)
+            names = " and ".join(q.name for q in stuck)
             plural = "s" if waiting > 1 else ""
             return OperatorMessage.info(
-                f"Trying {queue.name} again: {waiting} ticket{plural} waiting. "
+                f"Trying {names} again: {waiting} ticket{plural} waiting. "
                 "Nothing is lost: they print when the printer is back."
             )
-        printed = queue.printed(1)
-        if not printed:
+        last = [(printed[0], q) for q in queues if (printed := q.printed(1))]
+        if not last:
             return OperatorMessage.warn("Nothing has been printed here yet.")
+        job, queue = max(last, key=lambda pair: pair[0].created)  # the newest, wherever it was
         self._spawn(queue.reprint(last=1))
-        return OperatorMessage.info(f"Printing {printed[0].label or 'the last ticket'} again.")
+        where = f" on {queue.name}" if len(queues) > 1 else ""
+        return OperatorMessage.info(f"Printing {job.label or 'the last ticket'} again{where}.")
 
     def read_gauges(self) -> OperatorMessage:
         """F4: ask the gauges that read on request (``trigger = "poll"``) for a reading now;
@@ -528,7 +537,7 @@ class StationHardware:
         ticket = traveler_ticket(
             action, self._operator_name(action.operator), self.config.display_tz
         )
-        self._print(ticket)
+        self._print(ticket, "traveler")
 
     def _print_hold_tag(self, action: Any) -> None:
         assert isinstance(action, PrintHoldTag)
@@ -540,14 +549,14 @@ class StationHardware:
             product=lot.part if lot else "",
             quantity=lot.qty if lot else None,
         )
-        self._print(ticket)
+        self._print(ticket, "hold_tag")
 
-    def _print(self, ticket: Ticket) -> None:
-        queue = self.printer()
+    def _print(self, ticket: Ticket, kind: str) -> None:
+        queue = self.printer(kind)
         if queue is None:
-            log.info(
-                "no printer at %s: %s not printed", self.config.station_id, type(ticket).__name__
-            )
+            level = logging.WARNING if self.devices.printers else logging.INFO
+            log.log(level, "no printer at %s takes %s tickets: %s not printed",
+                    self.config.station_id, kind, type(ticket).__name__)  # fmt: skip
             return
         self._spawn(self._submit(queue, ticket))
 

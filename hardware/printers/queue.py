@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,7 @@ class PrintQueue:
         directory: str | Path,
         *,
         paper_mm: Literal[58, 80] = 80,
+        prints: Iterable[str] = ("traveler", "hold_tag"),
         keep_printed: int = 50,
         idle_check_s: float | None = 60.0,
         on_status: StatusCallback | None = None,
@@ -91,6 +93,8 @@ class PrintQueue:
         self.name = printer.name
         self.directory = Path(directory)
         self.paper_mm: Literal[58, 80] = paper_mm
+        #: The kinds of ticket the station sends here (``traveler``, ``hold_tag``).
+        self.prints = frozenset(prints)
         self.keep_printed = keep_printed
         self.idle_check_s = idle_check_s
         self.backoff = backoff or Backoff()

@@ -518,6 +518,39 @@ async def test_f4_with_a_gauge_that_sends_by_itself_says_how_to_read_it(tmp_path
         assert measured(app, "SHAFT-DIA") == 0
 
 
+async def test_travelers_and_hold_tags_go_to_the_printer_that_takes_them(tmp_path: Path) -> None:
+    """A receipt printer for travelers and a label printer for hold tags, both on loopback."""
+    receipts, labels = await PrinterPeer(free_port()).start(), await PrinterPeer(free_port()).start()
+    devices = [
+        {"kind": "printer", "transport": "network", "name": "receipts", "host": "127.0.0.1",
+         "port": receipts.port, "prints": ["traveler"], **FAST},
+        {"kind": "printer", "transport": "network", "name": "labels", "host": "127.0.0.1",
+         "port": labels.port, "prints": ["hold_tag"], "paper_mm": 58, **FAST},
+    ]  # fmt: skip
+    app = offline_app(tmp_path, station="L1-SAW", devices_override=devices)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: len(app.hardware.devices.printers) == 2)
+            for entry in ("EMP1001", "WO-1001"):
+                await scan(app, pilot, entry)
+            lot = str(app.service.state.job.output_lot).encode()  # type: ignore[union-attr]
+            await until(pilot, lambda: any(lot in j for j in receipts.jobs))
+            for entry in ("LOT-BAR-261101", "156.2"):  # out of tolerance: the lot is held here
+                await scan(app, pilot, entry)
+            await until(pilot, lambda: any(lot in j for j in labels.jobs))
+            [traveler] = receipts.jobs
+            [tag] = labels.jobs
+            assert b"HOLD" in tag and b"HOLD" not in traveler
+            # F5 with nothing waiting prints the newest ticket again, where it was printed
+            await pilot.press("f5")
+            assert "again on labels" in message(app)
+            await until(pilot, lambda: len(labels.jobs) == 2)
+            assert labels.jobs[1] == tag and receipts.jobs == [traveler]
+    finally:
+        await receipts.stop()
+        await labels.stop()
+
+
 async def test_a_bad_device_entry_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:
     devices: list[dict[str, Any]] = [
         {"kind": "gauge", "transport": "serial", "name": "micrometer", "protocol": "generic-ascii",
