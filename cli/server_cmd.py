@@ -47,5 +47,7 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"lineside server listening on http://{host}:{port} (database {engine.url.render_as_string(hide_password=True)})")
+    if settings.reports_dir:
+        print(f"daily report every night at {settings.report_at} (plant time) into {settings.reports_dir}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

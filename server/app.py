@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -18,13 +22,34 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings()
     engine = engine or make_engine(settings.resolved_database_url())
     require_migrated(engine)
+    nightly = None
+    if settings.reports_dir:
+        from server.nightly import NightlyReports
+
+        try:
+            nightly = NightlyReports(engine, Path(settings.reports_dir), settings.report_at)
+        except ValueError as exc:
+            raise RuntimeError(f"LINESIDE_REPORT_AT: {exc}") from None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if nightly is not None:
+            nightly.start()
+        try:
+            yield
+        finally:
+            if nightly is not None:
+                nightly.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="lineside sync server",
         version="0.1.0",
         description="Events in from line-side terminals, reference data out, traceability and quality.",
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.nightly = nightly
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

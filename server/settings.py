@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     port: int = 8470
     timezone: str = "UTC"
     feed_page_size: int = 2000
+    #: Folder for the nightly daily report (Markdown + JSON); empty: no nightly report.
+    reports_dir: str = ""
+    #: When the nightly report is written, plant local time (HH:MM); it covers the day before.
+    report_at: str = "02:00"
 
     def resolved_database_url(self) -> str:
         if self.database_url:
