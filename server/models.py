@@ -165,7 +165,7 @@ class Job(SQLModel, table=True):
     operator_id: str | None = Field(default=None, max_length=40)
     status: str = Field(default="running", max_length=20)
     started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    ended_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    ended_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
     output_lot: str | None = Field(default=None, max_length=80, index=True)
     good_qty: float | None = None
     scrap_qty: float | None = None
@@ -196,7 +196,7 @@ class Measurement(SQLModel, table=True):
     operator_id: str | None = Field(default=None, max_length=40)
     unit_serial: str | None = Field(default=None, max_length=80)
     source: str = Field(default="keyboard", max_length=20)
-    occurred_at: datetime = Field(sa_type=DateTime(timezone=True))
+    occurred_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
 
 
 class Defect(SQLModel, table=True):
@@ -210,7 +210,7 @@ class Defect(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     station_id: str = Field(max_length=40)
     operator_id: str | None = Field(default=None, max_length=40)
-    occurred_at: datetime = Field(sa_type=DateTime(timezone=True))
+    occurred_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
 
 
 class Hold(SQLModel, table=True):
@@ -245,7 +245,7 @@ class EventLog(SQLModel, table=True):
     occurred_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     seq: int | None = None
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
     status: str = Field(max_length=20)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

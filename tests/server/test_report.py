@@ -146,6 +146,9 @@ def test_a_tampered_log_shows_in_the_report(engine: Engine) -> None:
     assert report.ledger_problem is not None
     assert f"row {first_id}" in report.ledger_problem and "changed" in report.ledger_problem
     assert "Event log: BROKEN" in report.to_markdown()
+    unchecked = daily_report(engine, DAY, verify_chain=False)
+    assert unchecked.ledger_problem is None and not unchecked.ledger_checked
+    assert "Event log: not checked" in unchecked.to_markdown()
 
 
 def test_the_nightly_job_writes_yesterdays_report_once(engine: Engine, tmp_path: Path) -> None:
