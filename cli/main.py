@@ -29,6 +29,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.spc_limits",
     "cli.print_cmd",
     "cli.report",
+    "cli.gauge",
 )
 
 

@@ -62,6 +62,9 @@ class MeasurementRecorded(Payload):
     unit: str = Field(default="", max_length=20)
     unit_serial: str | None = Field(default=None, max_length=80)
     source: Literal["keyboard", "gauge", "plc"] = "keyboard"
+    #: The gauge or PLC that took it (its name at the station): a gauge found out of
+    #: calibration leads back to every value it gave.
+    device: str | None = Field(default=None, max_length=60)
     verdict: Literal["pass", "fail"] | None = None  # the terminal's own verdict, for comparison
 
     @field_validator("value")

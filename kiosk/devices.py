@@ -522,6 +522,7 @@ class StationHardware:
                 unit=plan.unit,
                 unit_serial=job.unit_serial,
                 source="plc",
+                device=value.plc or None,
                 verdict=verdict(value.value, plan.spec()),
             )
         )

@@ -196,6 +196,7 @@ class Measurement(SQLModel, table=True):
     operator_id: str | None = Field(default=None, max_length=40)
     unit_serial: str | None = Field(default=None, max_length=80)
     source: str = Field(default="keyboard", max_length=20)
+    device: str | None = Field(default=None, max_length=60, index=True)
     occurred_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
 
 

@@ -317,7 +317,9 @@ def choose_characteristic(turn: Turn, plan: CharacteristicPlan) -> StepResult:
     return turn.done(new, OperatorMessage.info(instruction(new)))
 
 
-def measure(turn: Turn, value: float, source: str, confirmed: bool = False) -> StepResult:
+def measure(
+    turn: Turn, value: float, source: str, confirmed: bool = False, device: str = ""
+) -> StepResult:
     state = turn.state
     prompt = state.prompt
     char_id = (
@@ -333,7 +335,8 @@ def measure(turn: Turn, value: float, source: str, confirmed: bool = False) -> S
             new = replace(
                 state,
                 prompt=ConfirmMeasurement(
-                    characteristic=plan.id, value=value, problem=problem, source=source
+                    characteristic=plan.id, value=value, problem=problem, source=source,
+                    device=device,
                 ),
             )
             return turn.done(new, OperatorMessage.warn(f"Check the value: {instruction(new)}"))
@@ -345,6 +348,7 @@ def measure(turn: Turn, value: float, source: str, confirmed: bool = False) -> S
         unit=spec.unit,
         unit_serial=state.job.unit_serial,
         source=source if source in ("gauge", "plc") else "keyboard",  # type: ignore[arg-type]
+        device=device or None,
         verdict=result,
     )
     updated = replace(plan, measured=plan.measured + 1, last_value=value, last_verdict=result)
@@ -370,7 +374,7 @@ def on_confirm_measurement(turn: Turn) -> StepResult | Turn:
     prompt = turn.state.prompt
     assert isinstance(prompt, ConfirmMeasurement)
     if turn.text.upper() == "#CONFIRM":
-        return measure(turn, prompt.value, prompt.source, confirmed=True)
+        return measure(turn, prompt.value, prompt.source, confirmed=True, device=prompt.device)
     back = replace(
         turn.state, prompt=EnterMeasurement(characteristic=prompt.characteristic, chosen=True)
     )
@@ -396,7 +400,7 @@ def on_reading(turn: Turn, reading: Reading) -> StepResult:
         )
     if not math.isfinite(reading.value):
         return turn.refuse("The gauge sent a value that is not a number.")
-    return measure(turn, reading.value, reading.source)
+    return measure(turn, reading.value, reading.source, device=reading.device)
 
 
 # --- defects --------------------------------------------------------------------------

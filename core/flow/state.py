@@ -239,6 +239,7 @@ class ConfirmMeasurement(Prompt):
     value: float = 0.0
     problem: str = ""
     source: str = "keyboard"
+    device: str = ""  # the gauge or PLC that sent it, if one did
     kind: ClassVar[str] = "confirm_measurement"
     modal: ClassVar[bool] = True
 

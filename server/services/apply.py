@@ -248,6 +248,7 @@ def _measurement(session: Session, event: ev.Event, p: ev.MeasurementRecorded) -
         operator_id=event.operator_id,
         unit_serial=p.unit_serial,
         source=p.source,
+        device=p.device,
         occurred_at=event.occurred_at,
     )
     session.add(measurement)

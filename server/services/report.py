@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server import ledger
+from server.db import as_utc
 from server import models as m
 from server.models_quality import Ncr
 from server.models_spc import SpcSignalRow
@@ -284,12 +285,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _db_time(value: datetime) -> datetime:
     """A bound for a timestamp column: UTC (SQLite keeps timestamps as UTC wall time)."""
     return value.astimezone(UTC)
@@ -372,7 +367,7 @@ def daily_report(
         ).scalar_one()
         hold_list = [
             OpenItem(h.target, f"{h.target_type} on hold: {h.reason}"
-                     + (f" ({h.ncr})" if h.ncr else ""), _aware(h.placed_at))
+                     + (f" ({h.ncr})" if h.ncr else ""), as_utc(h.placed_at))
             for h in s.execute(
                 select(m.Hold).where(m.Hold.status == "open")
                 .order_by(m.Hold.placed_at, m.Hold.id).limit(LISTED)
@@ -388,14 +383,14 @@ def daily_report(
             select(func.count()).select_from(Ncr).where(Ncr.status != "closed")
         ).scalar_one()
         ncr_list = [
-            OpenItem(n.id, f"{n.title} ({n.status.replace('_', ' ')})", _aware(n.opened_at))
+            OpenItem(n.id, f"{n.title} ({n.status.replace('_', ' ')})", as_utc(n.opened_at))
             for n in s.execute(
                 select(Ncr).where(Ncr.status != "closed")
                 .order_by(Ncr.opened_at, Ncr.id).limit(LISTED)
             ).scalars()
         ]  # fmt: skip
         signals = [
-            SignalLine(r.characteristic, r.station_id, list(r.rules), _aware(r.at) or r.at,
+            SignalLine(r.characteristic, r.station_id, list(r.rules), as_utc(r.at) or r.at,
                        r.acknowledged_by)
             for r in s.execute(
                 select(SpcSignalRow)

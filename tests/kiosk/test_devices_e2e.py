@@ -283,12 +283,13 @@ async def test_gauge_and_plc_run_a_job_and_a_failed_reading_stops_the_line(
         await synced(app, pilot)
 
     readings = sorted(
-        (r.characteristic, r.value, r.verdict, r.source) for r in rows(live_server, m.Measurement)
+        (r.characteristic, r.value, r.verdict, r.source, r.device)
+        for r in rows(live_server, m.Measurement)
     )
     assert readings == [
-        ("SHAFT-DIA", 12.004, "pass", "gauge"),
-        ("SHAFT-DIA", 12.1, "fail", "gauge"),
-        ("SHAFT-LEN", 150.02, "pass", "gauge"),
+        ("SHAFT-DIA", 12.004, "pass", "gauge", "micrometer"),
+        ("SHAFT-DIA", 12.1, "fail", "gauge", "micrometer"),
+        ("SHAFT-LEN", 150.02, "pass", "gauge", "micrometer"),
     ]
     logged = rows(live_server, m.EventLog, m.EventLog.station_id == "L1-TURN")
     kinds = ("MachineStateChanged", "PartsCounted")
@@ -497,6 +498,7 @@ async def test_f4_asks_a_gauge_that_reads_on_request(tmp_path: Path, gauge: Seri
         await until(pilot, lambda: measured(app, "SHAFT-DIA") == 1)
         [recorded] = [e for e in app.service.outbox.events() if e.type == "MeasurementRecorded"]
         assert (recorded.payload["value"], recorded.payload["source"]) == (12.003, "gauge")
+        assert recorded.payload["device"] == "bench-gauge"
         # asked again, it stays silent: the operator is told, and nothing is recorded
         await pilot.press("f4")
         await until(pilot, lambda: "bench-gauge did not answer" in message(app))
@@ -549,6 +551,43 @@ async def test_travelers_and_hold_tags_go_to_the_printer_that_takes_them(tmp_pat
     finally:
         await receipts.stop()
         await labels.stop()
+
+
+async def test_a_plc_process_value_is_recorded_for_spc_with_the_plc_named(
+    tmp_path: Path, plc: PlcPeer
+) -> None:
+    """A measured value the PLC reports for a characteristic the operator is not being asked
+    for goes to the outbox as a MeasurementRecorded from that PLC; it does not count toward
+    what the operator must measure."""
+    await plc.set(10, 15000)  # 150.00 mm before any job runs: nothing to record it against
+    lathe = {
+        "kind": "plc", "transport": "modbus-tcp", "name": "lathe-plc", "host": "127.0.0.1",
+        "port": plc.port, "poll_hz": 20, "timeout_s": 0.5, **FAST,
+        "points": {"analog": [{"name": "length", "characteristic": "SHAFT-LEN", "unit": "mm",
+                               "address": 10, "type": "int16", "scale": 0.01}]},
+    }  # fmt: skip
+    app = offline_app(tmp_path / "kiosk", station="L1-TURN", devices_override=[lathe])
+
+    def from_plc() -> list[dict[str, Any]]:
+        return [
+            e.payload
+            for e in app.service.outbox.events()
+            if e.type == "MeasurementRecorded" and e.payload["source"] == "plc"
+        ]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: connected(app, "lathe-plc"))
+        await pilot.pause(0.2)
+        for entry in ("EMP1001", "WO-1001"):
+            await scan(app, pilot, entry)
+        assert app.service.state.prompt.characteristic == "SHAFT-DIA"  # type: ignore[attr-defined]
+        await plc.set(10, 15003)
+        await until(pilot, lambda: from_plc())
+        [payload] = from_plc()
+        assert (payload["characteristic"], payload["value"], payload["device"]) == (
+            "SHAFT-LEN", 150.03, "lathe-plc",
+        )  # fmt: skip
+        assert payload["verdict"] == "pass" and measured(app, "SHAFT-LEN") == 0
 
 
 async def test_a_bad_device_entry_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:

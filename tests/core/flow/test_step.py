@@ -349,8 +349,20 @@ def test_gauge_reading_measures_the_prompted_characteristic(turn: Station) -> No
     result = DEFAULT_FLOW.step(turn.state, Reading(12.004, unit="mm", device="caliper-1"), turn.ctx)
     (payload,) = result.payloads
     assert (payload.source, payload.value, payload.verdict) == ("gauge", 12.004, "pass")  # type: ignore[attr-defined]
+    assert payload.device == "caliper-1"  # type: ignore[attr-defined]
     wrong_unit = DEFAULT_FLOW.step(result.state, Reading(0.47, unit="in"), turn.ctx)
     refused(wrong_unit, "in", "mm")
+
+
+def test_a_confirmed_implausible_reading_keeps_its_gauge(turn: Station) -> None:
+    turn.scan("EMP1001", "WO-1001")
+    asked = DEFAULT_FLOW.step(turn.state, Reading(120.04, unit="mm", device="caliper-1"), turn.ctx)
+    assert asked.payloads == [] and asked.state.prompt.kind == "confirm_measurement"
+    turn.state = asked.state
+    (payload,) = turn.scan("#CONFIRM").payloads
+    assert (payload.value, payload.source, payload.device) == (120.04, "gauge", "caliper-1")  # type: ignore[attr-defined]
+    typed = turn.scan("150.01").payloads[0]
+    assert (typed.source, typed.device) == ("keyboard", None)  # type: ignore[attr-defined]
 
 
 def test_done_needs_every_measurement(turn: Station) -> None:
