@@ -69,7 +69,10 @@ class KioskScreen(Screen[None]):
         self.show_body(view)
 
     def show_status(self, view: KioskView) -> None:
-        self.query_one(StatusBar).show(view.state, view.status, view.now)
+        """The status bar alone (the clock tick); nothing while the screen is still composing
+        or being torn down (a screen switch can be half done when the tick comes)."""
+        for bar in self.query(StatusBar):
+            bar.show(view.state, view.status, view.now)
 
     def show_body(self, view: KioskView) -> None:
         """Draw the screen's own part (subclasses)."""

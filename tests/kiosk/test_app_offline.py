@@ -14,6 +14,7 @@ from screens.defect_picker import DefectPicker
 from screens.hold_notice import HoldScreen
 from screens.login import LoginScreen
 from screens.measure import MeasureScreen
+from screens.widgets import StatusBar
 from tests.kiosk.conftest import GS, offline_app, scan
 
 
@@ -122,3 +123,15 @@ async def test_a_hold_arriving_while_a_verdict_is_shown_takes_the_screen(tmp_pat
         assert isinstance(app.screen, MeasureScreen)
         assert "stays ON HOLD" in app.service.last.message.text  # type: ignore[union-attr]
         assert cache.open_holds("lot", job.output_lot)
+
+
+async def test_the_clock_tick_on_a_screen_still_composing_draws_nothing(tmp_path: Path) -> None:
+    """The once-a-second status refresh can come while a screen switch is half done."""
+    app = offline_app(tmp_path, station="L1-TURN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(app, pilot, "EMP1001")
+        composing = MeasureScreen()  # not mounted: no widgets yet
+        composing.show_status(app.current_view())
+        composing.show(app.current_view())
+        app.screen.show_status(app.current_view())  # type: ignore[attr-defined]
+        assert "Anna Keller" in str(app.screen.query_one(StatusBar).render())
