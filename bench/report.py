@@ -132,7 +132,7 @@ def load(url: str, days: int, jobs: int, per_job: int, log_rows: int, seed: int)
     return counts
 
 
-def naive(engine: Any, day: date) -> tuple[Counter[str], Counter[str]]:
+def naive(engine: Any, day: date) -> tuple[Counter[str], Counter[str], float]:
     """The day's measurements and jobs loaded as ORM objects (through the same indexes) and
     counted in Python."""
     lo, hi = day_bounds(day, "Europe/Berlin")
@@ -143,10 +143,10 @@ def naive(engine: Any, day: date) -> tuple[Counter[str], Counter[str]]:
         for row in s.execute(day_rows).scalars():
             measured[row.characteristic] += 1
             failed[row.characteristic] += row.verdict == "fail"
-        good: Counter[str] = Counter()
+        good = 0.0
         for job in s.execute(select(m.Job).where(m.Job.ended_at >= lo, m.Job.ended_at < hi)).scalars():
-            good[job.station_id] += job.good_qty or 0
-    return measured, failed
+            good += job.good_qty or 0
+    return measured, failed, good
 
 
 def main() -> int:
@@ -184,9 +184,10 @@ def main() -> int:
         verify_s = time.perf_counter() - t
         assert chain.ok, chain.first_break
         t = time.perf_counter()
-        measured, failed = naive(engine, day)
+        measured, failed, good = naive(engine, day)
         naive_s = time.perf_counter() - t
         assert sum(measured.values()) == report.measured and sum(failed.values()) == report.failed
+        assert good == report.good
         q = statistics.median(queries)
         print(f"report queries for one day ({report.measured} measurements of "
               f"{counts['measurement']}, {sum(p.jobs for p in report.production)} jobs): "

@@ -359,12 +359,12 @@ class StationHardware:
         queues = self.devices.printers
         if not queues:
             return OperatorMessage.warn("No printer is configured at this station.")
-        stuck = [q for q in queues if pending_tickets(q)]
+        stuck = [(q, n) for q in queues if (n := pending_tickets(q))]
         if stuck:
-            for queue in stuck:
+            for queue, _ in stuck:
                 queue.retry_now()
-            waiting = sum(pending_tickets(q) for q in stuck)
-            names = " and ".join(q.name for q in stuck)
+            waiting = sum(n for _, n in stuck)
+            names = " and ".join(q.name for q, _ in stuck)
             plural = "s" if waiting > 1 else ""
             return OperatorMessage.info(
                 f"Trying {names} again: {waiting} ticket{plural} waiting. "

@@ -20,12 +20,12 @@ from sqlmodel import Session
 from core import events as ev
 from core.trace_result import FrozenModel
 from server import models as m
+from server.db import as_utc
 from server.models_genealogy import Shipment
 from server.services.trace import (
     CustomerShipment,
     ShipmentInfo,
     TraceError,
-    _aware,
     tune_for_traces,
 )
 
@@ -295,7 +295,7 @@ def _scope(
                     customer=s.customer,
                     customer_order=s.customer_order,
                     delivery_note=s.delivery_note,
-                    shipped_at=_aware(s.shipped_at),
+                    shipped_at=as_utc(s.shipped_at),
                 )
             )
         for (h,) in session.execute(
@@ -325,7 +325,7 @@ def _scope(
             state=unit_state,
             customer=customer,
             customer_order=order,
-            shipped_at=_aware(shipped_at),
+            shipped_at=as_utc(shipped_at),
         )
         for serial, lot, part, unit_state, customer, order, shipped_at in session.execute(
             text(

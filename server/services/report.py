@@ -285,11 +285,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _db_time(value: datetime) -> datetime:
-    """A bound for a timestamp column: UTC (SQLite keeps timestamps as UTC wall time)."""
-    return value.astimezone(UTC)
-
-
 def plant_info(engine: Engine) -> tuple[str, str]:
     """The plant's name and time zone, as the plant file gave them."""
     with Session(engine) as session:
@@ -317,7 +312,7 @@ def daily_report(
     """The report for the plant day ``day``; ``verify_chain`` walks the whole event log."""
     plant, tz = plant_info(engine)
     start, end = day_bounds(day, tz)
-    lo, hi = _db_time(start), _db_time(end)
+    lo, hi = start, end  # UTC: SQLite keeps timestamps as UTC wall time
     generated = now or datetime.now(UTC)
     with Session(engine) as s:
         production = [

@@ -19,7 +19,6 @@ import json
 import operator
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import DateTime, text
@@ -38,6 +37,7 @@ from core.trace_result import (  # the server's public names too
     TraceNode,
     TraceResult,
 )
+from server.db import as_utc
 
 
 MAX_DEPTH = 100  # no plant's genealogy is this deep; a walk that gets there has met a cycle
@@ -509,8 +509,8 @@ class _Page:
                 "supplier": supplier, "supplier_lot": supplier_lot, "job_id": job_id,
                 "origin": origin, "purchase_order": purchase_order, "note": note or "",
                 "work_order": work_order, "operation": operation, "station": station,
-                "operator": badge, "created_at": _aware(created_at),
-                "started_at": _aware(started_at), "ended_at": _aware(ended_at),
+                "operator": badge, "created_at": as_utc(created_at),
+                "started_at": as_utc(started_at), "ended_at": as_utc(ended_at),
             }  # fmt: skip
         elif tag == "l":
             lot, other, qty, kind, total = _GET["l"](row)
@@ -535,13 +535,13 @@ class _Page:
             lot, hold_id, target_type, status, reason, source, by, ncr, placed, released = _GET[
                 "h"
             ](row)
-            placed, released = _aware(placed), _aware(released)
+            placed, released = as_utc(placed), as_utc(released)
             hold = HoldInfo(hold_id, target_type, status, reason, source, by, placed, released, ncr)
             self.holds[lot].append(hold)
         elif tag == "s":
             lot, shipped_lot, shipment_id, qty, customer, order, note, at = _GET["s"](row)
             self.shipments[lot][int(shipment_id)] = ShipmentInfo(
-                int(shipment_id), shipped_lot, float(qty), customer, order, note, _aware(at)
+                int(shipment_id), shipped_lot, float(qty), customer, order, note, as_utc(at)
             )
         elif tag == "t":
             total, deepest, walk_rows = _GET["t"](row)
@@ -670,12 +670,6 @@ class _Ids:
 
     def value(self, ids: Iterable[str]) -> Any:
         return list(ids) if self.pg else json.dumps(list(ids))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 @functools.lru_cache(maxsize=1024)
