@@ -30,6 +30,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.print_cmd",
     "cli.report",
     "cli.gauge",
+    "cli.schedule",
+    "cli.msa",
 )
 
 
