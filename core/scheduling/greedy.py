@@ -58,11 +58,11 @@ def greedy(problem: Problem) -> Schedule:
                 continue
             best: tuple[int, int, int, str] | None = None
             for resource in task.eligible:
-                start = occupancy[resource].first_fit(resolved.windows(resource), ready,
-                                                      task.length)
-                if start is None:
+                fit = occupancy[resource].first_fit(resolved.windows(resource), ready,
+                                                    task.length)
+                if fit is None:
                     continue
-                candidate = (start + task.length, start, rank[resource], resource)
+                candidate = (fit + task.length, fit, rank[resource], resource)
                 if best is None or candidate < best:
                     best = candidate
             if best is None:

@@ -69,8 +69,8 @@ def parse_jobshop_text(text: str, name: str = "<jobshop>") -> JobShop:
         raise JobShopError(f"{name} line {n}: need at least one job and one machine")
     body = lines[1:]
     if len(body) != jobs:
-        where = body[jobs][0] if len(body) > jobs else (body[-1][0] if body else n)
-        raise JobShopError(f"{name} line {where}: the header says {jobs} jobs but "
+        at = body[jobs][0] if len(body) > jobs else (body[-1][0] if body else n)
+        raise JobShopError(f"{name} line {at}: the header says {jobs} jobs but "
                            f"{len(body)} job lines follow")
     routes = []
     for n, line in body:

@@ -123,16 +123,16 @@ def resolve(problem: Problem) -> Resolved:
             chain.append(Task(order.id, op.seq, i, length, eligible,
                               order.earliest if i == 0 else 0, fixed, key in running))
         chains.append(tuple(chain))
-    for chain in chains:
-        for a, b in zip(chain, chain[1:], strict=False):
+    for done in chains:
+        for a, b in zip(done, done[1:], strict=False):
             if a.fixed is not None and b.fixed is not None and b.fixed[1] < a.fixed[2]:
                 errors.append(f"{b.order} op {b.seq} is fixed to start at {b.fixed[1]}, before "
                               f"op {a.seq} ends ({a.fixed[2]})")
     for key in (pins.keys() | running.keys()) - known_ops:
         errors.append(f"{key[0]} op {key[1]} is pinned or running but is not in any order")
     fixed_on: dict[str, list[tuple[int, int, Key]]] = {}
-    for chain in chains:
-        for t in chain:
+    for done in chains:
+        for t in done:
             if t.fixed is not None and t.fixed[2] > t.fixed[1]:
                 fixed_on.setdefault(t.fixed[0], []).append((t.fixed[1], t.fixed[2], t.key))
     for resource, spans in fixed_on.items():

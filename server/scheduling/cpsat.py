@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -96,9 +97,9 @@ class _Model:
             windows = resolved.windows(resource)
             if windows is not None:
                 edges = [lo, *(x for w in windows for x in w), hi]
-                for a, b in zip(edges[::2], edges[1::2], strict=True):
-                    if b > a:
-                        intervals.append(m.new_fixed_size_interval_var(a, b - a, "off"))
+                for off0, off1 in zip(edges[::2], edges[1::2], strict=True):
+                    if off1 > off0:
+                        intervals.append(m.new_fixed_size_interval_var(off0, off1 - off0, "off"))
             if len(intervals) > 1:
                 m.add_no_overlap(intervals)
         for chain in resolved.chains:
@@ -145,12 +146,16 @@ class _Model:
         return out
 
 
-def _solve(model: cp_model.CpModel, seconds: float, workers: int, seed: int
-           ) -> tuple[cp_model.CpSolver, int]:
+def _solve(model: cp_model.CpModel, seconds: float, workers: int, seed: int, calendars: bool
+           ) -> tuple[cp_model.CpSolver, Any]:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.0)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    if calendars:
+        # Start domains of many windows make presolve probing take seconds before the first
+        # solution (even with a complete hint); without it the search starts at once.
+        solver.parameters.cp_model_probing_level = 0
     status = solver.solve(model)
     return solver, status
 
@@ -179,7 +184,8 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
     two_stage = has_due_dates(problem) and not isinstance(built.tardiness, int)
     first_objective = built.tardiness if two_stage else built.makespan
     model.minimize(first_objective)
-    solver, status = _solve(model, time_limit, num_workers, seed)
+    calendars = any(r.windows is not None for r in problem.resources)
+    solver, status = _solve(model, time_limit, num_workers, seed, calendars)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         elapsed = time.perf_counter() - started
         if baseline is None:
@@ -201,7 +207,7 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
             model.add(built.tardiness <= found)
             model.minimize(built.makespan)
             built.hint(placements)
-            second, status2 = _solve(model, left, num_workers, seed)
+            second, status2 = _solve(model, left, num_workers, seed, calendars)
             if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 placements = built.placements(second)
                 optimal = optimal and status2 == cp_model.OPTIMAL
