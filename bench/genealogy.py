@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 from server import models as m  # noqa: E402
 from server.db import make_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from server.services.recall import recall_scope  # noqa: E402
-from server.services.trace import MAX_WALK, reachable, trace, tune_for_traces  # noqa: E402
+from server.trace.recall import recall_scope  # noqa: E402
+from server.trace.query import MAX_WALK, reachable, trace, tune_for_traces  # noqa: E402
 
 LEVELS = 12
 PARTS_PER_LEVEL = 8
@@ -913,7 +913,7 @@ def report(name: str, figures: list[Figures]) -> None:
 
 
 def explain(engine: Engine, h: History, seed: int) -> None:
-    from server.services.trace import _trace_sql
+    from server.trace.query import _trace_sql
 
     lot = samples(h, 1, seed)["finished lot, level 12, backward"][1][0]
     params = {"root": lot, "cap": 100, "limit": 1000, "offset": 0, "with_customers": 0,

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
     from server.models import Hold
-    from server.services import qe
+    from server.quality import actions as qe
 
     engine = open_engine(args, migrate_embedded=False)
     if args.action == "list":

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     from server.api.quality import list_ncrs, ncr_out
     from server.models_quality import Ncr
-    from server.services import qe
+    from server.quality import actions as qe
 
     engine = open_engine(args, migrate_embedded=False)
     if args.action == "list":

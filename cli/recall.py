@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from cli.common import add_database_option, fail, open_engine
 
 if TYPE_CHECKING:
-    from server.services.recall import RecallHoldResult, RecallScope
+    from server.trace.recall import RecallHoldResult, RecallScope
 
 STATES = ("in_stock", "held", "shipped", "consumed", "scrapped")
 
@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from server.services.recall import RecallError, UnknownSupplierLot, recall_hold, recall_scope
+    from server.trace.recall import RecallError, UnknownSupplierLot, recall_hold, recall_scope
 
     if args.hold and not (args.reason and args.reason.strip()):
         return fail('recall --hold needs --reason "..." (it is printed on every hold tag)')

@@ -90,7 +90,7 @@ def run_limits(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
     from core.spc import SpcError, parse_rules
-    from server.services import spc
+    from server.spc import service as spc
 
     engine = open_engine(args, migrate_embedded=False)
     try:
@@ -163,7 +163,7 @@ def run_limits(args: argparse.Namespace) -> int:
 def run_signals(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from server.services import spc
+    from server.spc import service as spc
 
     engine = open_engine(args, migrate_embedded=False)
     if args.action == "list":

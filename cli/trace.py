@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from server.services.trace import TraceError, UnknownLot, trace
+    from server.trace.query import TraceError, UnknownLot, trace
 
     engine = open_engine(args, migrate_embedded=False)
     try:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from core.spc_events import SpcLimitsRef, SpcSignalRef
+from core.events.spc import SpcLimitsRef, SpcSignalRef
 from core.verdict import Spec
 
 

@@ -1,6 +1,6 @@
 """What a trace answers: the page of lots, each with what an investigation needs.
 
-The server builds these from one SQL statement (``server.services.trace``); the
+The server builds these from one SQL statement (``server.trace.query``); the
 kiosk and the CLI read them back from the API's JSON. They live in core so that
 a station can parse a trace without loading the server.
 """

@@ -45,7 +45,7 @@ from core.reference import (
     StationRef,
     WorkOrderRef,
 )
-from core.spc_events import SpcLimitsRef, SpcSignalRef
+from core.events.spc import SpcLimitsRef, SpcSignalRef
 
 log = logging.getLogger(__name__)
 

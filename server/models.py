@@ -52,6 +52,9 @@ class Operation(SQLModel, table=True):
     seq: int
     name: str = Field(max_length=120)
     stations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    optional: bool = False
+    parallel: bool = False  # runs in any order with the parallel operations next to it
+    new_lot: bool = False  # the operation makes a new lot (with an edge from the one it took)
     rev: int = Field(default=0, index=True)
 
 
@@ -61,6 +64,9 @@ class BomLine(SQLModel, table=True):
     operation_id: int = Field(foreign_key="operation.id", index=True)
     part: str = Field(foreign_key="part.id", max_length=60)
     qty_per: float
+    #: The component may be used once this operation of its own routing is done
+    #: (None: only when its routing is finished).
+    after_operation: int | None = None
 
 
 class Characteristic(SQLModel, table=True):
@@ -137,7 +143,45 @@ class Lot(SQLModel, table=True):
     job_id: str | None = Field(default=None, max_length=36)
     station_id: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    #: Work in process: the work order whose routing the lot moves through, and the
+    #: operations already done on it (skipped ones included).
+    work_order: str | None = Field(default=None, max_length=40, index=True)
+    ops_done: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rev: int = Field(default=0, index=True)
+
+
+class LotOperation(SQLModel, table=True):
+    """One operation done on a lot (or skipped with approval): the lot's routing record."""
+
+    __tablename__ = "lot_operation"
+    __table_args__ = (UniqueConstraint("lot", "operation_seq", name="uq_lot_operation"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lot: str = Field(max_length=80, index=True)
+    work_order: str = Field(max_length=40, index=True)
+    operation_seq: int
+    job_id: str | None = Field(default=None, max_length=36)
+    station_id: str | None = Field(default=None, max_length=40)
+    operator_id: str | None = Field(default=None, max_length=40)
+    qty_in: float = 0
+    good_qty: float = 0
+    scrap_qty: float = 0
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    ended_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    skipped: bool = False
+    reason: str | None = Field(default=None, max_length=500)
+    approved_by: str | None = Field(default=None, max_length=40)
+    event_id: str = Field(max_length=36)
+
+
+class StationPresence(SQLModel, table=True):
+    """Who is at a station now, as its events tell: the logged-in operator, and an inspector
+    or supervisor who badged in for a check or an approval."""
+
+    __tablename__ = "station_presence"
+    station_id: str = Field(primary_key=True, max_length=40)
+    badge: str = Field(primary_key=True, max_length=40)
+    purpose: str = Field(default="login", max_length=20)
+    since: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class GenealogyEdge(SQLModel, table=True):
@@ -167,6 +211,8 @@ class Job(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     ended_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
     output_lot: str | None = Field(default=None, max_length=80, index=True)
+    #: The work-in-process lot this operation works on (None: the job starts a new lot).
+    input_lot: str | None = Field(default=None, max_length=80, index=True)
     good_qty: float | None = None
     scrap_qty: float | None = None
 
@@ -237,8 +283,12 @@ class EventLog(SQLModel, table=True):
     """Every event a terminal sent, applied or rejected: the hash-chained audit trail."""
 
     __tablename__ = "event_log"
-    __table_args__ = (Index("ix_event_log_station_seq", "station_id", "seq"),)
+    __table_args__ = (
+        Index("ix_event_log_station_seq", "station_id", "seq"),
+        Index("ix_event_log_chain_id", "chain", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(default="plant", max_length=40)
     event_id: str = Field(max_length=36, unique=True)
     type: str = Field(max_length=60)
     station_id: str = Field(max_length=80)
@@ -255,13 +305,36 @@ class EventLog(SQLModel, table=True):
 
 
 class LedgerHead(SQLModel, table=True):
-    """The tip of the event-log hash chain; locking it serialises appends."""
+    """The tip of one hash chain of the event log; locking it serialises that chain's appends."""
 
     __tablename__ = "ledger_head"
-    id: int = Field(default=1, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(default="plant", max_length=40, unique=True)
     last_id: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
     count: int = 0
+
+
+class LedgerCheckpoint(SQLModel, table=True):
+    """Every chain's tip at one moment, chained to the checkpoint before."""
+
+    __tablename__ = "ledger_checkpoint"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=DateTime(timezone=True))
+    heads: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, index=True)
+
+
+class LedgerVerified(SQLModel, table=True):
+    """How far each chain was verified by the last incremental check."""
+
+    __tablename__ = "ledger_verified"
+    chain: str = Field(primary_key=True, max_length=40)
+    last_id: int = 0
+    last_hash: str = Field(default="0" * 64, max_length=64)
+    count: int = 0
+    verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 # Tables of further capabilities register with the same metadata.

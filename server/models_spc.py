@@ -39,7 +39,8 @@ class SpcStream(SQLModel, table=True):
     """The live chart of one characteristic at one station, and what waits for a subgroup.
 
     Rule state is not stored: it is rebuilt from the last few plotted points
-    (at most the longest rule window), so a point costs the same at any history.
+    (at most the longest rule window) once per batch, so a point costs the same
+    at any history and no server process keeps state of its own.
     """
 
     __tablename__ = "spc_stream"
@@ -53,8 +54,6 @@ class SpcStream(SQLModel, table=True):
     pending: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     last_in_control: int | None = None
     open_signal_id: str | None = Field(default=None, max_length=36)
-    # Changes with every point: a worker that pushed the last point may reuse its rule state.
-    state_token: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

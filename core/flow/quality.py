@@ -340,7 +340,11 @@ def _inspector_takes_over(
     new = replace(
         turn.state, job=job, prompt=EnterMeasurement(characteristic=characteristic, chosen=True)
     )
-    return turn.done(new, OperatorMessage.info(f"{lead}: {new.prompt.describe(new).detail}"))
+    # The server learns the inspector is here, so the check is recorded in their name.
+    present = turn.event(ev.PersonPresent(badge=badge, purpose="inspection"), operator_id=badge)
+    return turn.done(
+        new, OperatorMessage.info(f"{lead}: {new.prompt.describe(new).detail}"), present
+    )
 
 
 def on_await_inspector(turn: Turn) -> StepResult | None:

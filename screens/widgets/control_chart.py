@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from core.flow.spc import PART_LABEL, ChartView, signal_banner, violation_words
-from core.spc_events import SpcSignalRef
+from core.events.spc import SpcSignalRef
 
 POINT, BEYOND, NOW, NOW_ABOVE, NOW_BELOW, LINE = "•", "X", "■", "▲", "▼", "─"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from server.api.deps import AdminDep, CurrentStation, EngineDep, SessionDep
 from server.models import EventLog
 from server.schemas import EventBatch, EventBatchResult, EventResultOut, RejectedEventOut
-from server.services.ingest import ingest_batch
+from server.apply.pipeline import ingest_batch
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 

@@ -14,8 +14,8 @@ from server.api.lots import hold_out
 from server.models import Hold
 from server.models_quality import Disposition, Ncr, Notification, Signature
 from server.schemas import EventResultOut, HoldOut
-from server.services import qe
-from server.services.ingest import EventResult
+from server.quality import actions as qe
+from server.apply.pipeline import EventResult
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 

@@ -1,6 +1,6 @@
 """SPC: control limits (phase I, standards, freezing), live charts, stored-data analysis, signals.
 
-The maths is core.spc; streaming and containment are server.services.spc.
+The maths is core.spc; streaming and containment are server.spc.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from core.spc import ChartType, ControlLimits, PhaseOne, SpcError, parse_rules
-from core.spc_events import SpcSignalRef
+from core.events.spc import SpcSignalRef
 from server.api.deps import AdminDep, Caller, CallerDep, EngineDep, SessionDep
 from server.schemas import EventResultOut
-from server.services import spc
-from server.services.ingest import EventResult
+from server.spc import service as spc
+from server.apply.pipeline import EventResult
 
 router = APIRouter(prefix="/api/v1", tags=["spc"])
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core import reference as ref
 from server import models as m
 from server.services.revs import current_rev
-from server.services.spc import station_limits, station_signals
+from server.spc.views import station_limits, station_signals
 
 
 def _page(

@@ -28,3 +28,20 @@ def next_counter(session: Session, name: str) -> int:
         session.execute(text("INSERT INTO counter (name, value) VALUES (:n, 1)"), {"n": name})
         return 1
     return int(value)
+
+
+def take_block(session: Session, name: str, n: int) -> int:
+    """Take ``n`` consecutive values of a named counter; returns the first.
+
+    Taken at the end of a batch, so the counter row is locked only until the
+    commit that follows (change numbers still become visible in order)."""
+    value = session.execute(
+        text("UPDATE counter SET value = value + :n WHERE name = :name RETURNING value"),
+        {"n": n, "name": name},
+    ).scalar_one_or_none()
+    if value is None:
+        session.execute(
+            text("INSERT INTO counter (name, value) VALUES (:name, :n)"), {"n": n, "name": name}
+        )
+        return 1
+    return int(value) - n + 1

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from cli.main import main
 from core import events as ev
-from server.services.ingest import ingest_batch
+from tests.support import ingest_batch
 from tests.support import event
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 
 from cli.main import main
 from core import events as ev
-from core import material_events as me
-from server.services.ingest import ingest_one
+from core.events import material as me
+from tests.support import ingest_one
 from tests.support import event
 
 

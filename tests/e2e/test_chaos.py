@@ -204,9 +204,10 @@ def test_chaos_exactly_once_and_same_state_as_a_clean_run(
     assert chaos.resume is not None, "the restarted kiosk did not resume"
     # A step is printed right after it is on disk: the kill may fall in between.
     assert chaos.victim_printed <= chaos.resume["skipped"] <= chaos.victim_printed + 1
-    # Some batches were applied and their answers lost with the server: the stations
-    # learned of those events only from the "duplicate" answers to their retries.
-    assert chaos.learned_from_duplicates > 0
+    # A batch commits as one transaction just before its answer, so a kill rarely falls
+    # between the two here; that case is driven on purpose by
+    # tests/kiosk/test_crash_safety.py::test_reply_lost_after_the_server_applied_the_batch.
+    # Whatever the kills hit, every station's events are applied exactly once:
 
     for station in STATIONS:
         clean = h.exactly_once(second_pg_url, station, tmp_path / "clean" / station)

@@ -24,7 +24,7 @@ from kiosk.service import StationService
 from server import ledger
 from server import models as m
 from server.models_quality import Ncr
-from server.services import qe
+from server.quality import actions as qe
 from server.services.history import history
 from tests.conftest import LiveServer
 

@@ -30,7 +30,7 @@ from core.flow.spc import (
 )
 from core.reference import Feed
 from core.spc import limit_lines, measurement_data, monitor, parse_rules, standard_limits
-from core.spc_events import SpcLimitLine, SpcLimitsRef, SpcSignalAcknowledged, SpcSignalRef
+from core.events.spc import SpcLimitLine, SpcLimitsRef, SpcSignalAcknowledged, SpcSignalRef
 from kiosk.cache import StationCache
 from screens.widgets.control_chart import (
     BEYOND,

@@ -23,7 +23,7 @@ from screens.widgets import MessageBar, VerdictPanel
 from server import models as m
 from tests.conftest import LiveServer
 from tests.kiosk.conftest import live_config, rows, scan, synced, until
-from tests.support import event
+from tests.support import badge_in, event
 
 KIOSK_EVENTS = {
     "OperatorLoggedIn",
@@ -168,11 +168,11 @@ async def test_bad_scans_are_refused_and_record_nothing(
         )
         answer = httpx.post(
             f"{live_server.url}/api/v1/events",
-            json={"events": [hold]},
+            json={"events": [badge_in("L1-INSP", "EMP1007"), hold]},
             headers=live_server.headers("L1-INSP"),
             timeout=10,
         ).json()
-        assert answer["applied"] == 1
+        assert answer["applied"] == 2  # the login and the hold
         await until(pilot, lambda: app.service.cache.open_holds("lot", "LOT-BAR-261101"))
         await refused("LOT-BAR-261101", "ON HOLD", "mill certificate missing")
         await scan(app, pilot, "LOT-BAR-261102")
@@ -238,7 +238,7 @@ async def test_offline_shift_then_reconnect_with_an_escape(
         )
         httpx.post(
             f"{live_server.url}/api/v1/events",
-            json={"events": [hold]},
+            json={"events": [badge_in("L1-INSP", "EMP1007"), hold]},
             headers=live_server.headers("L1-INSP"),
             timeout=10,
         )

@@ -31,7 +31,7 @@ from core.flow.station import STATION_FLOW
 from core.flow.step import DEFAULT_FLOW
 from core.plant import load_plant
 from core.reference import Feed
-from core.spc_events import SpcSignalAcknowledged, SpcSignalRef
+from core.events.spc import SpcSignalAcknowledged, SpcSignalRef
 from kiosk.app import KioskApp, build_app
 from screens.hold_notice import HoldScreen
 from screens.measure import MeasureScreen

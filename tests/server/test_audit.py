@@ -14,7 +14,7 @@ from sqlmodel import Session
 from core import events as ev
 from server import ledger
 from server.models import EventLog
-from server.services.ingest import ingest_batch
+from tests.support import ingest_batch
 from tests.support import event
 
 
@@ -40,12 +40,12 @@ def _ids(engine: Engine) -> list[int]:
 def test_intact_log_verifies(engine: Engine) -> None:
     _fill(engine)
     report = ledger.verify(engine)
-    assert report.ok and report.rows == 10
+    assert report.ok and report.rows == 11  # ten events and the login before them
 
 
 def test_edited_row_is_found(engine: Engine) -> None:
     _fill(engine)
-    target = _ids(engine)[4]
+    target = _ids(engine)[5]  # the second job's measurement (after the login)
     with engine.begin() as conn:
         conn.execute(text("UPDATE event_log SET payload = replace(payload, '155.0', '154.9') WHERE id = :i"), {"i": target})
     report = ledger.verify(engine)
@@ -94,6 +94,6 @@ def test_cli_exit_codes(engine: Engine, tamper: str) -> None:
     out = subprocess.run([sys.executable, "-m", "cli.main", "audit", "verify", "--database-url", url],
                          capture_output=True, text=True)
     if tamper == "none":
-        assert out.returncode == 0 and "intact: 4 events" in out.stdout
+        assert out.returncode == 0 and "intact: 5 events" in out.stdout
     else:
         assert out.returncode == 1 and "BROKEN at row" in out.stdout

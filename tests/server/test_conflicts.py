@@ -13,9 +13,9 @@ from core import events as ev
 from server import ledger
 from server import models as m
 from server.models_quality import Ncr, Notification
-from server.services import qe
+from server.quality import actions as qe
 from server.services.feed import station_feed
-from server.services.ingest import ingest_batch
+from tests.support import ingest_batch
 
 
 def run(engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001") -> list[Any]:

@@ -41,7 +41,7 @@ def test_cursor_returns_only_changes(engine: Engine) -> None:
         "more": False, "station": None, "routings": [], "work_orders": [], "lots": [], "holds": [],
         "operators": [], "defect_codes": [], "spc_signals": [], "spc_limits": [],
     }
-    from server.services.ingest import ingest_one
+    from tests.support import ingest_one
 
     hold = event(ev.HoldPlaced(hold_id=uuid.uuid4(), target_type="lot", target="LOT-SHAFT-261020",
                                reason="suspect runout"), station="L1-INSP", operator="EMP1007")
@@ -86,9 +86,10 @@ def test_feed_over_http_with_long_poll(live_server: LiveServer) -> None:
 
         def place_hold() -> None:
             time.sleep(0.5)
+            login = event(ev.OperatorLoggedIn(badge="EMP1009"), station="L2-PRESS", operator="EMP1009")
             raw = event(ev.HoldPlaced(hold_id=uuid.uuid4(), target_type="lot", target="LOT-BRG-261101",
                                       reason="wrong grease"), station="L2-PRESS", operator="EMP1009")
-            httpx.post(f"{live_server.url}/api/v1/events", json={"events": [raw]},
+            httpx.post(f"{live_server.url}/api/v1/events", json={"events": [login, raw]},
                        headers=live_server.headers("L2-PRESS"), timeout=10)
 
         t = threading.Thread(target=place_hold)
@@ -106,7 +107,7 @@ def test_feed_over_http_with_long_poll(live_server: LiveServer) -> None:
 
 def _freeze_shaft_len(engine: Engine) -> None:
     from core.spc import parse_rules, standard_limits
-    from server.services import spc
+    from server.spc import service as spc
 
     limits = standard_limits("imr", center=150.0, sigma=0.01, subgroup_size=1)
     done = spc.freeze_limits(
@@ -117,7 +118,7 @@ def _freeze_shaft_len(engine: Engine) -> None:
 
 def _trip_signal(engine: Engine) -> str:
     """A job at L1-TURN measures SHAFT-LEN far above its frozen limits: one SPC signal."""
-    from server.services.ingest import ingest_batch
+    from tests.support import ingest_batch
 
     job = uuid.uuid4()
     raws = [
@@ -142,7 +143,7 @@ def _trip_signal(engine: Engine) -> str:
 
 
 def test_spc_limits_and_signals_page_like_holds(engine: Engine) -> None:
-    from server.services import spc
+    from server.spc import service as spc
 
     first = station_feed(engine, "L1-TURN", 0)
     assert first.spc_limits == [] and first.spc_signals == []
@@ -202,7 +203,7 @@ def test_spc_pages_are_cut_at_the_cursor(engine: Engine) -> None:
 
 def test_has_content_counts_spc() -> None:
     from core.reference import Feed
-    from core.spc_events import SpcLimitLine, SpcLimitsRef, SpcSignalRef
+    from core.events.spc import SpcLimitLine, SpcLimitsRef, SpcSignalRef
     from server.api.feed import _has_content
 
     assert not _has_content(Feed(cursor=5))
@@ -257,7 +258,7 @@ def test_new_limits_wake_the_long_poll(live_server: LiveServer) -> None:
 
 
 def test_a_signal_change_wakes_the_long_poll(live_server: LiveServer) -> None:
-    from server.services import spc
+    from server.spc import service as spc
 
     _freeze_shaft_len(live_server.engine)
     signal_id = _trip_signal(live_server.engine)

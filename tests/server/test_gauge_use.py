@@ -15,7 +15,7 @@ from cli.main import main
 from core import events as ev
 from server import models as m
 from server.services.gauge_use import gauge_use
-from server.services.ingest import ingest_batch
+from tests.support import ingest_batch
 from tests.support import event
 
 T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)

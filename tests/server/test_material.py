@@ -11,11 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import events as ev
-from core import material_events as me
+from core.events import material as me
 from server import models as m
 from server.models_genealogy import LotOrigin, SerialUnit, Shipment
-from server.services.ingest import EventResult, ingest_one
-from server.services.trace import trace, upstream_lots
+from server.apply.pipeline import EventResult
+from tests.support import ingest_one
+from server.trace.query import trace, upstream_lots
 from tests.support import event
 
 DOCK = "L2-PACK"  # receiving and shipping happen at the pack-out station in the demo plant
@@ -283,7 +284,7 @@ def test_rework_keeps_the_history_of_the_reworked_lot(engine: Engine) -> None:
         components=[me.LotQty(lot="LOT-BAR-261102", qty=1.5)],
     )
     rejected(
-        engine, rework, "needs a supervisor, quality engineer or MRB badge", operator="EMP1001"
+        engine, rework, "needs a supervisor, quality engineer or MRB member", operator="EMP1001"
     )
     out = applied(engine, rework, operator="EMP1010")
     assert out["new_lot"] == "LOT-SHAFT-W1-RW" and out["remaining"] == 28

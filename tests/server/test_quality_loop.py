@@ -15,10 +15,10 @@ from core import events as ev
 from server import ledger
 from server import models as m
 from server.models_quality import Ncr, Notification, Signature, SignFailure
-from server.services import qe
+from server.quality import actions as qe
 from server.services.feed import station_feed
 from server.services.history import history
-from server.services.ingest import ingest_batch, ingest_one
+from tests.support import ingest_batch, ingest_one
 from tests.support import event
 
 
@@ -88,7 +88,7 @@ def test_critical_defect_holds_station_and_requests_line_stop(engine: Engine) ->
     assert [r["kind"] for r in outcome["reactions"]] == ["hold_lot", "hold_station", "line_stop", "notify"]
     with Session(engine) as s:
         log_types = s.execute(select(m.EventLog.type).order_by(m.EventLog.id)).scalars().all()
-    assert log_types == ["JobStarted", "DefectFlagged", "NcrOpened", "HoldPlaced", "HoldPlaced",
+    assert log_types == ["OperatorLoggedIn", "JobStarted", "DefectFlagged", "NcrOpened", "HoldPlaced", "HoldPlaced",
                          "LineStopRequested", "SupervisorNotified"]
     [blocked] = run(engine, "L2-ASSY", ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-2002", operation=20))
     assert blocked.status == "rejected" and "station L2-ASSY is on hold" in blocked.reason
@@ -246,6 +246,12 @@ def test_ncr_hold_is_released_only_by_disposition(engine: Engine) -> None:
 def test_station_cannot_forge_server_events(engine: Engine) -> None:
     raw = event(ev.DispositionSigned(disposition_id=uuid.uuid4(), ncr="NCR-2026-00001", kind="use_as_is",
                                      signer="EMP1010", meaning="approved use-as-is"), station="L1-TURN")
+    r = ingest_one(engine, raw, "L1-TURN")
+    assert r.status == "rejected" and "is not recorded at a station" in r.reason
+    raw = event(ev.NcrOpened(ncr="NCR-2026-09999", title="forged", source="manual"), station="L1-TURN")
+    r = ingest_one(engine, raw, "L1-TURN")
+    assert r.status == "rejected" and "is not recorded at a station" in r.reason
+    raw = event(ev.SupervisorNotified(kind="x", message="forged"), station="L1-TURN")
     r = ingest_one(engine, raw, "L1-TURN")
     assert r.status == "rejected" and "recorded by the server only" in r.reason
 

@@ -24,7 +24,8 @@ from core import events as ev
 from server import models as m
 from server.models_quality import Ncr
 from server.nightly import NightlyReports, parse_report_at
-from server.services.ingest import ingest_batch
+from server.apply import pipeline
+from tests.support import ingest_batch
 from server.services.report import daily_report, day_bounds, report_paths, write_daily_report
 from tests.support import event
 
@@ -116,7 +117,7 @@ def test_the_report_counts_one_plant_day_in_the_plants_time_zone(engine: Engine)
 
 def test_refused_events_and_a_quiet_day(engine: Engine) -> None:
     job = uuid.uuid4()
-    [refused] = ingest_batch(
+    [refused] = pipeline.ingest_batch(  # refused: nobody is logged in at the lathe
         engine,
         [event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-DIA", value=12.0),
                station="L1-TURN")],
@@ -128,7 +129,9 @@ def test_refused_events_and_a_quiet_day(engine: Engine) -> None:
     received = row.received_at.replace(tzinfo=row.received_at.tzinfo or UTC).astimezone(BERLIN)
     report = daily_report(engine, received.date())
     assert (report.events_applied, report.events_rejected) == (0, 1)
-    assert report.rejection_reasons == {f"job {job} was never started": 1}
+    assert report.rejection_reasons == {
+        "EMP1001 (Anna Keller) is not logged in at L1-TURN: log in with the badge first": 1
+    }
     quiet = daily_report(engine, DAY).to_markdown()
     for words in ("No job was completed.", "Nothing was measured.", "No defect was flagged.",
                   "No open hold.", "No open NCR.", "No SPC signal."):  # fmt: skip

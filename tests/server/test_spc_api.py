@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from cli.main import main as lineside
 from core import events as ev
 from core.spc import measurement_data, monitor, parse_rules, phase_one
-from server.services.ingest import ingest_batch
+from tests.support import ingest_batch
 
 MEAN, SIGMA = 150.0, 0.010
 

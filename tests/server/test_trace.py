@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 
 from cli.station import enroll
 from core import events as ev
-from core import material_events as me
+from core.events import material as me
 from server.app import create_app
-from server.services import trace as tr
-from server.services.ingest import ingest_one
+from server.trace import query as tr
+from tests.support import ingest_one
 from server.settings import Settings
 from tests.support import event
 

@@ -11,7 +11,7 @@ from core.quality.inspection import (
     may_start_unit,
     missing_before_complete,
 )
-from core.quality.reactions import plan_reactions, reaction_id
+from core.quality.reactions import hold_id, plan_reactions, reaction_id
 from core.quality.signing import locked_until, signatures_required, signer_problem
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
@@ -79,11 +79,16 @@ def test_bad_rules_are_refused() -> None:
 
 def test_reactions_are_deterministic_and_skip_missing_targets() -> None:
     cause = "0b7f6a52-0000-4000-8000-000000000001"
-    a = plan_reactions(cause, ["hold_unit", "hold_lot", "line_stop", "notify"], reason="r", station="S", lot="L", unit=None)
-    b = plan_reactions(cause, ["notify", "line_stop", "hold_lot"], reason="r", station="S", lot="L", unit=None)
+    a = plan_reactions(cause, ["hold_unit", "hold_lot", "line_stop", "notify"], reason="r", station="S", lots=["L"])
+    b = plan_reactions(cause, ["notify", "line_stop", "hold_lot"], reason="r", station="S", lots=["L"])
     assert [r.kind for r in a] == ["hold_lot", "line_stop", "notify"]  # no unit serial: no unit hold
-    assert a == b and a[0].id == reaction_id(cause, "hold_lot")
-    assert plan_reactions("other", ["hold_lot"], reason="r", station="S", lot="L", unit=None)[0].id != a[0].id
+    assert a == b and a[0].id == hold_id(cause, "lot", "L") == reaction_id(cause, "hold:lot:L")
+    assert plan_reactions("other", ["hold_lot"], reason="r", station="S", lots=["L"])[0].id != a[0].id
+    spc = plan_reactions(cause, ["hold_lot", "hold_station"], reason="r", station="S", lots=["A"],
+                         downstream=["B", "A"])
+    assert [(r.target, r.reason) for r in spc] == [
+        ("A", "r"), ("B", "r (made from a suspect lot)"), ("S", "r")
+    ]
 
 
 def test_signing_rules() -> None:

@@ -17,16 +17,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.events import Code, Payload, register_payload
+from core.events.base import Code, Id40, Payload, Text
 
 
 class SignalViolation(Payload):
     """One rule that fired at the signalling point, with every point of its pattern."""
 
     rule: Code
-    part: str = Field(max_length=10)
+    part: Text = Field(max_length=10)
     points: list[int]
-    message: str = Field(max_length=300)
+    message: Text = Field(max_length=300)
 
 
 class SpcLimitsFrozen(Payload):
@@ -38,10 +38,10 @@ class SpcLimitsFrozen(Payload):
     """
 
     characteristic: Code
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
     limits: dict[str, Any]
     rules: list[dict[str, Any]] = Field(min_length=1)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class SpcSignal(Payload):
@@ -57,8 +57,8 @@ class SpcSignal(Payload):
 
     signal_id: uuid.UUID
     characteristic: Code
-    station: Code
-    work_order: str | None = Field(default=None, max_length=40)
+    station: Id40
+    work_order: Id40 | None = None
     point: int = Field(ge=0)
     violations: list[SignalViolation] = Field(min_length=1)
     limits_version: int = Field(ge=1)
@@ -66,7 +66,7 @@ class SpcSignal(Payload):
     lots: list[str] = []
     downstream: list[str] = []
     units: list[str] = []
-    ncr: str | None = Field(default=None, max_length=40)
+    ncr: Id40 | None = None
     continues: uuid.UUID | None = None
     cause_event_id: uuid.UUID | None = None
 
@@ -75,7 +75,7 @@ class SpcSignalAcknowledged(Payload):
     """Someone looked at a signal: the assignable cause found and the action taken."""
 
     signal_id: uuid.UUID
-    note: str = Field(max_length=1000)
+    note: Text = Field(max_length=1000)
 
     @field_validator("note")
     @classmethod
@@ -83,11 +83,6 @@ class SpcSignalAcknowledged(Payload):
         if len(value.strip()) < 3:
             raise ValueError("say what the assignable cause was and what was done about it")
         return value.strip()
-
-
-register_payload(SpcLimitsFrozen, server_only=True)
-register_payload(SpcSignal, server_only=True)
-register_payload(SpcSignalAcknowledged)
 
 
 class _Ref(BaseModel):

@@ -1,33 +1,26 @@
-"""Applying material-flow events (receiving, split, merge, rework, serials, shipping).
+"""Material flow beyond a job: receiving, split, merge, rework, serials, shipping.
 
 Every handler checks the event against what the server knows, raises
 ``Rejected`` with a reason a person can read, and otherwise changes lots,
-adds genealogy edges (each carrying the quantity that moved) and bumps the
-``rev`` of every lot it touches so the station feed passes the change on.
+adds genealogy edges (each carrying the quantity that moved) and touches
+every lot it changes so the station feed passes the change on.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from core import events as ev
-from core import material_events as me
+from core import status as st
+from core.events import material as me
+from core.outcomes import Outcome
+from core.permissions import Action, may, refusal
 from server import models as m
+from server.apply.context import ApplyContext, Rejected
 from server.models_genealogy import LotOrigin, SerialUnit, Shipment
-from server.services.apply import Outcome, Rejected, open_holds, register_handlers
-from server.services.revs import next_rev
+from server.quality import holds, lots
 
-_EPS = 1e-9
-# Roles that may disposition held material (rework a held lot).
-_DISPOSITION_ROLES = ("supervisor", "quality_engineer", "mrb", "admin")
-
-
-def _touch(session: Session, row: Any) -> None:
-    row.rev = next_rev(session)
-    session.add(row)
+_EPS = lots.EPS
 
 
 def _lot(session: Session, lot_id: str, what: str = "lot") -> m.Lot:
@@ -37,34 +30,18 @@ def _lot(session: Session, lot_id: str, what: str = "lot") -> m.Lot:
     return lot
 
 
-def _held_reason(session: Session, lot: m.Lot) -> str | None:
-    holds = open_holds(session, "lot", lot.id)
-    if holds or lot.status == "on_hold":
-        return "; ".join(h.reason for h in holds) or "on hold"
-    return None
-
-
 def _usable(session: Session, lot: m.Lot, doing: str) -> None:
     """The lot may be moved: it exists in stock and is not held."""
-    reason = _held_reason(session, lot)
+    reason = holds.lot_held(session, lot)
     if reason is not None:
         raise Rejected(f"lot {lot.id} is on hold ({reason}): it cannot be {doing}")
     if lot.status != "available":
-        raise Rejected(f"lot {lot.id} is {lot.status}: it cannot be {doing}")
+        raise Rejected(f"lot {lot.id} is {lot.status.replace('_', ' ')}: it cannot be {doing}")
 
 
 def _enough(lot: m.Lot, qty: float, doing: str) -> None:
     if qty > lot.qty + _EPS:
         raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {qty:g} cannot be {doing}")
-
-
-def _take(session: Session, lot: m.Lot, qty: float, doing: str) -> None:
-    _enough(lot, qty, doing)
-    lot.qty = max(0.0, lot.qty - qty)
-    if lot.qty <= _EPS:
-        lot.qty = 0.0
-        lot.status = "consumed"
-    _touch(session, lot)
 
 
 def _new_id(session: Session, lot_id: str) -> None:
@@ -75,8 +52,7 @@ def _new_id(session: Session, lot_id: str) -> None:
 
 
 def _create_lot(
-    session: Session,
-    event: ev.Event,
+    ctx: ApplyContext,
     lot_id: str,
     part: str,
     qty: float,
@@ -86,29 +62,34 @@ def _create_lot(
     supplier_lot: str | None = None,
     purchase_order: str | None = None,
     note: str = "",
+    status: str = "available",
+    work_order: str | None = None,
+    ops_done: list[int] | tuple[int, ...] = (),
 ) -> m.Lot:
+    session = ctx.session
     lot = m.Lot(
         id=lot_id,
         part=part,
         qty=qty,
         initial_qty=qty,
-        status="available",
+        status=status,
         supplier_id=supplier,
         supplier_lot=supplier_lot,
-        station_id=event.station_id,
-        created_at=event.occurred_at,
-        rev=next_rev(session),
+        station_id=ctx.station_id,
+        created_at=ctx.occurred_at,
+        work_order=work_order,
+        ops_done=list(ops_done),
     )
-    session.add(lot)
+    ctx.touch(lot)
     session.flush()
     session.add(
         LotOrigin(
             lot=lot_id,
             kind=kind,
-            event_id=str(event.id),
-            station_id=event.station_id,
-            operator_id=event.operator_id,
-            occurred_at=event.occurred_at,
+            event_id=str(ctx.event.id),
+            station_id=ctx.station_id,
+            operator_id=ctx.operator_id,
+            occurred_at=ctx.occurred_at,
             purchase_order=purchase_order,
             note=note,
         )
@@ -116,25 +97,23 @@ def _create_lot(
     return lot
 
 
-def _edge(
-    session: Session, event: ev.Event, parent: str, child: str, qty: float, kind: str
-) -> None:
-    session.add(
+def _edge(ctx: ApplyContext, parent: str, child: str, qty: float, kind: str) -> None:
+    ctx.session.add(
         m.GenealogyEdge(
-            parent_lot=parent, child_lot=child, qty=qty, kind=kind, event_id=str(event.id)
+            parent_lot=parent, child_lot=child, qty=qty, kind=kind, event_id=str(ctx.event.id)
         )
     )
 
 
-def _lot_received(session: Session, event: ev.Event, p: me.LotReceived) -> Outcome:
+def on_lot_received(ctx: ApplyContext, p: me.LotReceived) -> Outcome:
+    session = ctx.session
     _new_id(session, p.lot)
     if session.get(m.Part, p.part) is None:
         raise Rejected(f"part {p.part} is unknown")
     if session.get(m.Supplier, p.supplier) is None:
         raise Rejected(f"supplier {p.supplier} is unknown")
     lot = _create_lot(
-        session,
-        event,
+        ctx,
         p.lot,
         p.part,
         p.qty,
@@ -143,10 +122,11 @@ def _lot_received(session: Session, event: ev.Event, p: me.LotReceived) -> Outco
         supplier_lot=p.supplier_lot,
         purchase_order=p.purchase_order,
     )
-    return {"lot": lot.id, "part": lot.part, "qty": lot.qty, "supplier_lot": p.supplier_lot}
+    return Outcome(lot=lot.id, part=lot.part, qty=lot.qty, supplier_lot=p.supplier_lot)
 
 
-def _lot_split(session: Session, event: ev.Event, p: me.LotSplit) -> Outcome:
+def on_lot_split(ctx: ApplyContext, p: me.LotSplit) -> Outcome:
+    session = ctx.session
     source = _lot(session, p.lot)
     _usable(session, source, "split")
     total = sum(n.qty for n in p.new_lots)
@@ -154,12 +134,11 @@ def _lot_split(session: Session, event: ev.Event, p: me.LotSplit) -> Outcome:
         raise Rejected(f"lot {source.id} has {source.qty:g} left; the split asks for {total:g}")
     for new in p.new_lots:
         _new_id(session, new.lot)
-    _take(session, source, total, "split off")
+    lots.take(ctx, source, total, "split off", st.SPLIT)
     for new in p.new_lots:
         # A split keeps the supplier lot, so a recall finds the pieces directly.
         _create_lot(
-            session,
-            event,
+            ctx,
             new.lot,
             source.part,
             new.qty,
@@ -167,16 +146,17 @@ def _lot_split(session: Session, event: ev.Event, p: me.LotSplit) -> Outcome:
             supplier=source.supplier_id,
             supplier_lot=source.supplier_lot,
         )
-        _edge(session, event, source.id, new.lot, new.qty, "split")
-    return {
-        "lot": source.id,
-        "remaining": source.qty,
-        "lot_status": source.status,
-        "new_lots": [n.lot for n in p.new_lots],
-    }
+        _edge(ctx, source.id, new.lot, new.qty, "split")
+    return Outcome(
+        lot=source.id,
+        remaining=source.qty,
+        lot_status=source.status,
+        new_lots=[n.lot for n in p.new_lots],
+    )
 
 
-def _lot_merged(session: Session, event: ev.Event, p: me.LotMerged) -> Outcome:
+def on_lot_merged(ctx: ApplyContext, p: me.LotMerged) -> Outcome:
+    session = ctx.session
     _new_id(session, p.new_lot)
     sources = [(_lot(session, s.lot, "source lot"), s.qty) for s in p.sources]
     parts = sorted({lot.part for lot, _ in sources})
@@ -188,12 +168,11 @@ def _lot_merged(session: Session, event: ev.Event, p: me.LotMerged) -> Outcome:
         _usable(session, lot, "merged")
         _enough(lot, qty, "merged")
     for lot, qty in sources:
-        _take(session, lot, qty, "merged")
+        lots.take(ctx, lot, qty, "merged", st.MERGE)
     suppliers = {lot.supplier_id for lot, _ in sources}
     supplier_lots = {lot.supplier_lot for lot, _ in sources}
     merged = _create_lot(
-        session,
-        event,
+        ctx,
         p.new_lot,
         parts[0],
         sum(q for _, q in sources),
@@ -203,23 +182,25 @@ def _lot_merged(session: Session, event: ev.Event, p: me.LotMerged) -> Outcome:
         supplier_lot=supplier_lots.pop() if len(supplier_lots) == 1 else None,
     )
     for lot, qty in sources:
-        _edge(session, event, lot.id, merged.id, qty, "merge")
-    return {"lot": merged.id, "qty": merged.qty, "sources": [lot.id for lot, _ in sources]}
+        _edge(ctx, lot.id, merged.id, qty, "merge")
+    return Outcome(lot=merged.id, qty=merged.qty, sources=[lot.id for lot, _ in sources])
 
 
-def _rework(session: Session, event: ev.Event, p: me.ReworkRecorded) -> Outcome:
+def on_rework_recorded(ctx: ApplyContext, p: me.ReworkRecorded) -> Outcome:
+    session = ctx.session
     source = _lot(session, p.lot)
     _new_id(session, p.new_lot)
     if source.status not in ("available", "on_hold"):
         raise Rejected(f"lot {source.id} is {source.status}: it cannot be reworked")
-    held = _held_reason(session, source)
+    held = holds.lot_held(session, source)
     if held is not None:
         # Reworking held material is a disposition: it needs someone allowed to make one.
-        operator = session.get(m.Operator, event.operator_id or "")
-        if operator is None or operator.role not in _DISPOSITION_ROLES:
+        operator = session.get(m.Operator, ctx.operator_id or "")
+        role = operator.role if operator is not None and operator.active else None
+        if not may(role, Action.REWORK_HELD):
             raise Rejected(
-                f"lot {source.id} is on hold ({held}): reworking it needs a supervisor, "
-                "quality engineer or MRB badge"
+                f"lot {source.id} is on hold ({held}): "
+                + refusal(Action.REWORK_HELD, ctx.operator_id, role)
             )
     if p.qty > source.qty + _EPS:
         raise Rejected(f"lot {source.id} has {source.qty:g} left, {p.qty:g} cannot be reworked")
@@ -228,16 +209,11 @@ def _rework(session: Session, event: ev.Event, p: me.ReworkRecorded) -> Outcome:
         _usable(session, lot, "used in a rework")
         _enough(lot, qty, "used in a rework")
     for lot, qty in components:
-        _take(session, lot, qty, "used in a rework")
+        lots.take(ctx, lot, qty, "used in a rework", st.CONSUME)
     # Take from the reworked lot without touching its hold: the hold stays open until released.
-    source.qty = max(0.0, source.qty - p.qty)
-    if source.qty <= _EPS:
-        source.qty = 0.0
-        source.status = "consumed"
-    _touch(session, source)
+    lots.take(ctx, source, p.qty, "reworked", st.REWORK)
     new = _create_lot(
-        session,
-        event,
+        ctx,
         p.new_lot,
         source.part,
         p.qty,
@@ -246,19 +222,20 @@ def _rework(session: Session, event: ev.Event, p: me.ReworkRecorded) -> Outcome:
         supplier_lot=source.supplier_lot,
         note=p.reason,
     )
-    _edge(session, event, source.id, new.id, p.qty, "rework")
+    _edge(ctx, source.id, new.id, p.qty, "rework")
     for lot, qty in components:
-        _edge(session, event, lot.id, new.id, qty, "consume")
-    return {
-        "lot": source.id,
-        "new_lot": new.id,
-        "qty": p.qty,
-        "remaining": source.qty,
-        "components": [lot.id for lot, _ in components],
-    }
+        _edge(ctx, lot.id, new.id, qty, "consume")
+    return Outcome(
+        lot=source.id,
+        new_lot=new.id,
+        qty=p.qty,
+        remaining=source.qty,
+        components=[lot.id for lot, _ in components],
+    )
 
 
-def _serials_assigned(session: Session, event: ev.Event, p: me.SerialsAssigned) -> Outcome:
+def on_serials_assigned(ctx: ApplyContext, p: me.SerialsAssigned) -> Outcome:
+    session = ctx.session
     lot = _lot(session, p.lot)
     if lot.status not in ("available", "on_hold"):
         raise Rejected(f"lot {lot.id} is {lot.status}: its units cannot get serial numbers")
@@ -291,15 +268,16 @@ def _serials_assigned(session: Session, event: ev.Event, p: me.SerialsAssigned) 
             serial=serial,
             lot=lot.id,
             part=lot.part,
-            event_id=str(event.id),
-            created_at=event.occurred_at,
+            event_id=str(ctx.event.id),
+            created_at=ctx.occurred_at,
         )
-        _touch(session, unit)
-        _edge(session, event, lot.id, serial, 1.0, "serial")
-    return {"lot": lot.id, "serials": len(p.serials)}
+        ctx.touch(unit)
+        _edge(ctx, lot.id, serial, 1.0, "serial")
+    return Outcome(lot=lot.id, serials=len(p.serials))
 
 
-def _lot_shipped(session: Session, event: ev.Event, p: me.LotShipped) -> Outcome:
+def on_lot_shipped(ctx: ApplyContext, p: me.LotShipped) -> Outcome:
+    session = ctx.session
     lot = _lot(session, p.lot)
     _usable(session, lot, "shipped")
     if p.qty > lot.qty + _EPS:
@@ -318,49 +296,39 @@ def _lot_shipped(session: Session, event: ev.Event, p: me.LotShipped) -> Outcome
                 raise Rejected(f"serial {serial} is not in lot {lot.id}")
             if unit.status != "in_stock":
                 raise Rejected(f"serial {serial} is {unit.status}")
-            holds = open_holds(session, "unit", serial)
-            if holds:
-                raise Rejected(f"serial {serial} is on hold ({'; '.join(h.reason for h in holds)})")
+            unit_holds = holds.open_holds(session, "unit", serial)
+            if unit_holds:
+                raise Rejected(f"serial {serial} is on hold ({holds.reasons(unit_holds)})")
             units.append(unit)
     shipment = Shipment(
-        event_id=str(event.id),
+        event_id=str(ctx.event.id),
         lot=lot.id,
         qty=p.qty,
         customer=p.customer,
         customer_order=p.customer_order,
         delivery_note=p.delivery_note,
-        station_id=event.station_id,
-        operator_id=event.operator_id,
-        shipped_at=event.occurred_at,
+        station_id=ctx.station_id,
+        operator_id=ctx.operator_id,
+        shipped_at=ctx.occurred_at,
     )
-    _touch(session, shipment)
+    ctx.touch(shipment)
     session.flush()
     for unit in units:
         unit.status = "shipped"
         unit.shipment_id = shipment.id
-        _touch(session, unit)
-    lot.qty = max(0.0, lot.qty - p.qty)
-    if lot.qty <= _EPS:
+        ctx.touch(unit)
+    left = lot.qty - p.qty
+    if left <= _EPS:
         lot.qty = 0.0
-        lot.status = "shipped"
-    _touch(session, lot)
-    return {
-        "lot": lot.id,
-        "shipment": shipment.id,
-        "remaining": lot.qty,
-        "lot_status": lot.status,
-        "customer": p.customer,
-        "customer_order": p.customer_order,
-    }
-
-
-register_handlers(
-    {
-        me.LotReceived: _lot_received,
-        me.LotSplit: _lot_split,
-        me.LotMerged: _lot_merged,
-        me.ReworkRecorded: _rework,
-        me.SerialsAssigned: _serials_assigned,
-        me.LotShipped: _lot_shipped,
-    }
-)
+        lots.set_status(ctx, lot, "shipped", st.SHIP)
+    else:
+        lot.qty = left
+        ctx.touch(lot)
+    return Outcome(
+        lot=lot.id,
+        shipment=shipment.id,
+        remaining=lot.qty,
+        lot_status=lot.status,
+        customer=p.customer,
+        customer_order=p.customer_order,
+    )

@@ -18,19 +18,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import events as ev
+from core.permissions import Action, may, refusal
 from core.trace_result import FrozenModel
 from server import models as m
+from server.apply.context import SERVER_STATION, Sender
+from server.apply.pipeline import ingest_batch
 from server.db import as_utc
+from server.genealogy import tune_for_traces
 from server.models_genealogy import Shipment
-from server.services.trace import (
-    CustomerShipment,
-    ShipmentInfo,
-    TraceError,
-    tune_for_traces,
-)
+from server.services.revs import take_block
+from server.trace.query import CustomerShipment, ShipmentInfo, TraceError
 
 State = Literal["in_stock", "held", "shipped", "consumed", "scrapped"]
-SERVER_STATION = "SERVER"  # station id of the events the server records itself
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
 _IN_PLANT = ("in_stock", "held")
@@ -385,17 +384,6 @@ def recall_reason(supplier_lot: str, reason: str) -> str:
     return f"recall of supplier lot {supplier_lot}: {reason}"
 
 
-def _next_server_seq(engine: Engine) -> int:
-    with engine.connect() as conn:
-        last = conn.execute(
-            select(m.EventLog.seq)
-            .where(m.EventLog.station_id == SERVER_STATION)
-            .order_by(m.EventLog.seq.desc())
-            .limit(1)  # type: ignore[union-attr]
-        ).scalar()
-    return int(last or 0) + 1
-
-
 def recall_hold(
     engine: Engine, supplier_lot: str, reason: str, operator: str, supplier: str | None = None
 ) -> RecallHoldResult:
@@ -405,21 +393,15 @@ def recall_hold(
     and hash-chained through the normal ingest path. Lots that already carry
     an open hold of this recall are left alone, so running it again is safe.
     """
-    from server.services.ingest import ingest_one  # ingest imports the whole apply chain
-
     reason = reason.strip()
     if not reason:
         raise RecallError("a recall hold needs a reason")
     with Session(engine) as session:
         badge = session.get(m.Operator, operator)
         if badge is None or not badge.active:
-            raise RecallError(f"badge {operator} is not an active operator")
-        if badge.role == "operator":
-            raise RecallError(
-                f"badge {operator} ({badge.name}) is an operator: "
-                "a recall hold needs a supervisor, "
-                "inspector or quality engineer badge"
-            )
+            raise RecallError(f"badge {operator} is not an active person here")
+        if not may(badge.role, Action.RECALL_HOLD):
+            raise RecallError(refusal(Action.RECALL_HOLD, operator, badge.role))
     full_reason = recall_reason(supplier_lot, reason)
     tag = recall_reason(supplier_lot, "")
     targets = lots_in_plant(engine, supplier_lot, supplier)
@@ -435,30 +417,30 @@ def recall_hold(
                     already.add(h.target)
     placed: list[str] = []
     rejected: list[HoldRejection] = []
-    seq = _next_server_seq(engine)
-    for lot in targets:
-        if lot in already:
-            continue
-        payload = ev.HoldPlaced(
-            hold_id=uuid.uuid4(),
-            target_type="lot",
-            target=lot,
-            reason=full_reason[:500],
-            source="manual",
-        )
-        raw = ev.make_event(
-            payload,
-            station_id=SERVER_STATION,
-            seq=seq,
-            operator_id=operator,
-            occurred_at=datetime.now(UTC),
-        ).model_dump(mode="json")
-        seq += 1
-        result = ingest_one(engine, raw, SERVER_STATION)
-        if result.status == "applied":
-            placed.append(lot)
-        else:
-            rejected.append(HoldRejection(lot=lot, reason=result.reason or result.status))
+    todo = [lot for lot in targets if lot not in already]
+    with Session(engine) as session:
+        seq = take_block(session, "server_seq", len(todo)) if todo else 0
+        session.commit()
+    now = datetime.now(UTC)
+    sender = Sender.of_person(operator)
+    for chunk_start in range(0, len(todo), 500):
+        chunk = todo[chunk_start : chunk_start + 500]
+        raws = [
+            ev.make_event(
+                ev.HoldPlaced(
+                    hold_id=uuid.uuid4(), target_type="lot", target=lot,
+                    reason=full_reason[:500], source="recall",
+                ),
+                station_id=SERVER_STATION, seq=seq + chunk_start + n, operator_id=operator,
+                occurred_at=now,
+            ).model_dump(mode="json")
+            for n, lot in enumerate(chunk)
+        ]  # fmt: skip
+        for lot, result in zip(chunk, ingest_batch(engine, raws, sender), strict=True):
+            if result.status == "applied":
+                placed.append(lot)
+            else:
+                rejected.append(HoldRejection(lot=lot, reason=result.reason or result.status))
     return RecallHoldResult(
         supplier_lot=supplier_lot,
         reason=full_reason,

@@ -38,6 +38,20 @@ from core.trace_result import (  # the server's public names too
     TraceResult,
 )
 from server.db import as_utc
+from server.genealogy import (
+    Db,
+    DirectionError,
+    Ids,
+    closure_sql,
+    downstream_lots,
+    reachable,
+    tune_for_traces,
+    upstream_lots,
+)
+from server.genealogy import check_direction as _checked
+from server.genealogy import rows as _rows
+
+__all__ = ["downstream_lots", "reachable", "tune_for_traces", "upstream_lots"]
 
 
 MAX_DEPTH = 100  # no plant's genealogy is this deep; a walk that gets there has met a cycle
@@ -48,11 +62,6 @@ MAX_WALK = 100_000  # rows a trace walks at most (lots x the depths they are met
 _TS = "TIMESTAMP WITH TIME ZONE"
 _CYCLE_SEARCH_EDGES = 500_000  # diagnosing a cycle loads at most this many edges
 
-# Column names for walking each way: from ``this`` end of an edge to its ``other`` end.
-_ENDS: dict[str, tuple[str, str]] = {
-    "backward": ("child_lot", "parent_lot"),
-    "forward": ("parent_lot", "child_lot"),
-}
 
 
 # --- errors -----------------------------------------------------------------
@@ -60,6 +69,13 @@ _ENDS: dict[str, tuple[str, str]] = {
 
 class TraceError(ValueError):
     """A trace cannot be given; the message is for people."""
+
+
+def _check_direction(direction: str) -> tuple[str, str]:
+    try:
+        return _checked(direction)
+    except DirectionError as exc:
+        raise TraceError(str(exc)) from None
 
 
 class UnknownLot(TraceError):
@@ -72,93 +88,6 @@ class GenealogyCycle(TraceError):
     def __init__(self, message: str, cycle: list[str]) -> None:
         super().__init__(message)
         self.cycle = cycle
-
-
-# --- running SQL on whatever the caller holds -------------------------------
-
-Db = Session | Connection | Engine
-
-
-def tune_for_traces(db: Session | Connection) -> None:
-    """Planner settings for this transaction only (PostgreSQL): a trace is many small index
-    probes into a working set that sits in memory, so random reads cost what sequential
-    ones do, and compiling a plan (JIT) costs more than running it."""
-    conn = db.connection() if isinstance(db, Session) else db
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            text(
-                "SELECT set_config('random_page_cost', '1.1', true), set_config('jit', 'off', true)"
-            )
-        )
-
-
-def _rows(db: Db, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    if isinstance(db, Engine):
-        with db.connect() as conn:
-            tune_for_traces(conn)
-            return list(conn.execute(stmt, params or {}).all())
-    if isinstance(db, Session):  # plain Core rows: the ORM's result machinery only costs time here
-        db = db.connection()
-    return list(db.execute(stmt, params or {}).all())
-
-
-def _check_direction(direction: str) -> tuple[str, str]:
-    if direction not in _ENDS:
-        raise TraceError(f"direction must be 'backward' or 'forward', not {direction!r}")
-    return _ENDS[direction]
-
-
-# --- sets of lots (cycle-safe: UNION over lot ids) --------------------------
-
-
-def _closure_sql(direction: str, seed_sql: str) -> str:
-    this, other = _check_direction(direction)
-    return f"""
-        WITH RECURSIVE reach(lot) AS (
-            {seed_sql}
-            UNION
-            SELECT e.{other} FROM reach r JOIN genealogy_edge e ON e.{this} = r.lot
-        )"""
-
-
-def reachable(
-    db: Db, lots: Iterable[str], direction: Direction, *, lots_only: bool = True
-) -> set[str]:
-    """Every lot reachable from ``lots`` (which are included when they exist), at any depth.
-
-    ``forward`` gives what was made from them, ``backward`` what went into
-    them. With ``lots_only`` serial units are left out. Ends on cycles.
-    """
-    seeds = sorted(set(lots))
-    if not seeds:
-        return set()
-    seeds_from, seed = _Ids(db).sql("seeds")
-    seed_sql = (
-        f"SELECT l.id FROM {seeds_from} JOIN lot l ON l.id = {seed} "
-        f"UNION SELECT u.serial FROM {seeds_from} JOIN serial_unit u ON u.serial = {seed}"
-    )
-    final = (
-        "SELECT r.lot FROM reach r JOIN lot l ON l.id = r.lot"
-        if lots_only
-        else "SELECT lot FROM reach"
-    )
-    params = {"seeds": _Ids(db).value(seeds)}
-    return {row[0] for row in _rows(db, text(_closure_sql(direction, seed_sql) + final), params)}
-
-
-def downstream_lots(db: Db, lots: Iterable[str], *, include_self: bool = True) -> set[str]:
-    """The lots made from ``lots``, at any depth: what to hold with them ("and everything
-    made from it")."""
-    seeds = set(lots)
-    found = reachable(db, seeds, "forward")
-    return found if include_self else found - seeds
-
-
-def upstream_lots(db: Db, lots: Iterable[str], *, include_self: bool = True) -> set[str]:
-    """The lots that went into ``lots``, at any depth, down to the supplier lots."""
-    seeds = set(lots)
-    found = reachable(db, seeds, "backward")
-    return found if include_self else found - seeds
 
 
 # --- the trace --------------------------------------------------------------
@@ -455,7 +384,7 @@ def _trace(
         "with_customers": 1 if direction == "forward" else 0,
     }
     page = _Page()
-    for row in _rows(db, _trace_sql(direction, _Ids(db).pg), params):
+    for row in _rows(db, _trace_sql(direction, Ids(db).pg), params):
         page.add(row)
     if not page.exists:
         raise UnknownLot(f"lot or serial {lot} does not exist")
@@ -600,7 +529,7 @@ def _raise_cycle(db: Session | Connection, lot: str, direction: str, total: int)
     trace)."""
     this, other = _check_direction(direction)
     stmt = text(
-        _closure_sql(direction, "SELECT CAST(:root AS VARCHAR(80))")
+        closure_sql(direction, "SELECT CAST(:root AS VARCHAR(80))")
         + f" SELECT e.{this}, e.{other} FROM reach r"
         + f" JOIN genealogy_edge e ON e.{this} = r.lot LIMIT :n"
     )
@@ -647,29 +576,6 @@ def find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:
 
 
 # --- enrichment: a handful of set-based queries for the whole page ---------
-
-
-class _Ids:
-    """A list of ids bound as one parameter (an array on PostgreSQL, JSON text on SQLite) and
-    used as a small table that drives index lookups.
-
-    One parameter keeps the statement text the same however many ids there are;
-    joining from the list (rather than ``id IN (...)``) keeps the planner on index
-    probes however long the list is.
-    """
-
-    def __init__(self, db: Session | Connection | Engine) -> None:
-        bind = db.get_bind() if isinstance(db, Session) else db
-        self.pg = bind.dialect.name == "postgresql"
-
-    def sql(self, name: str) -> tuple[str, str]:
-        """The FROM item listing the ids bound as ``name``, and its id column."""
-        if self.pg:
-            return f"unnest(CAST(:{name} AS VARCHAR[])) AS {name}(id)", f"{name}.id"
-        return f"json_each(:{name}) AS {name}", f"{name}.value"
-
-    def value(self, ids: Iterable[str]) -> Any:
-        return list(ids) if self.pg else json.dumps(list(ids))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -21,16 +21,16 @@ from core.quality.signing import LOCKOUT_AFTER, MEANINGS, locked_until
 from core.security import verify_pin
 from server import models as m
 from server.models_quality import Disposition, Ncr, SignFailure
-from server.services.ingest import SERVER_STATION, EventResult, ingest_one
-from server.services.revs import next_counter
+from server.apply.context import Sender
+from server.apply.pipeline import EventResult, post
+from server.quality.ncrs import new_ncr_id
 
 
 def _post(engine: Engine, payload: ev.Payload, operator: str | None) -> EventResult:
-    with Session(engine) as session:
-        seq = next_counter(session, "server_seq")
-        session.commit()
-    event = ev.make_event(payload, station_id=SERVER_STATION, seq=seq, operator_id=operator)
-    return ingest_one(engine, event.model_dump(mode="json"), SERVER_STATION)
+    """Record an action in the name of the person who took it."""
+    if not operator:
+        return EventResult(id="", status="rejected", reason="the action needs the person's badge")
+    return post(engine, payload, Sender.of_person(operator))
 
 
 def place_hold(
@@ -76,7 +76,7 @@ def open_ncr(
                 return None, [
                     EventResult(id="", status="rejected", reason=f"lot {lot} does not exist")
                 ]
-        ncr_id = f"NCR-{datetime.now(UTC).year}-{next_counter(session, f'ncr-{datetime.now(UTC).year}'):05d}"
+        ncr_id = new_ncr_id(session, datetime.now(UTC))
         session.commit()
     results = [
         _post(engine, ev.NcrOpened(ncr=ncr_id, title=title, source="manual", lots=lots), badge)

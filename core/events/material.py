@@ -7,13 +7,9 @@ follow material from the supplier lot to the customer order and back.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
-
 from pydantic import Field, model_validator
 
-from core.events import Code, Payload, PositiveQty, register_payload
-
-Note = Annotated[str, Field(max_length=500)]
+from core.events.base import Code, Id40, Id60, Payload, PositiveQty, Reason
 
 
 def _no_repeats(values: list[str], what: str) -> None:
@@ -29,19 +25,17 @@ class LotQty(Payload):
     qty: PositiveQty
 
 
-@register_payload
 class LotReceived(Payload):
     """A purchased lot arrives from a supplier; its supplier lot is what a recall names."""
 
     lot: Code
-    part: Code
+    part: Id60
     qty: PositiveQty
-    supplier: Code
+    supplier: Id40
     supplier_lot: Code
-    purchase_order: str | None = Field(default=None, max_length=80)
+    purchase_order: Code | None = None
 
 
-@register_payload
 class LotSplit(Payload):
     """Part of ``lot`` is moved into new lots (each edge carries the quantity moved)."""
 
@@ -57,7 +51,6 @@ class LotSplit(Payload):
         return self
 
 
-@register_payload
 class LotMerged(Payload):
     """Several lots of one part are combined into a new lot."""
 
@@ -73,7 +66,6 @@ class LotMerged(Payload):
         return self
 
 
-@register_payload
 class ReworkRecorded(Payload):
     """``qty`` of ``lot`` was reworked into ``new_lot``, which keeps the history of ``lot``.
 
@@ -84,7 +76,7 @@ class ReworkRecorded(Payload):
     lot: Code
     new_lot: Code
     qty: PositiveQty
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
     components: list[LotQty] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
@@ -100,7 +92,6 @@ class ReworkRecorded(Payload):
         return self
 
 
-@register_payload
 class SerialsAssigned(Payload):
     """Serial numbers given to units inside ``lot``; a serial can then be traced like a lot."""
 
@@ -115,7 +106,6 @@ class SerialsAssigned(Payload):
         return self
 
 
-@register_payload
 class LotShipped(Payload):
     """``qty`` of ``lot`` (or the listed serials of it) left the plant for a customer order."""
 
@@ -124,7 +114,7 @@ class LotShipped(Payload):
     customer: Code
     customer_order: Code
     serials: list[Code] = Field(default_factory=list, max_length=10000)
-    delivery_note: str | None = Field(default=None, max_length=80)
+    delivery_note: Code | None = None
 
     @model_validator(mode="after")
     def _serials_match(self) -> LotShipped:

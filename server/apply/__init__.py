@@ -1,0 +1,2 @@
+"""Applying events: the pipeline, its composition root (``registry``) and one handler module
+per family of events."""

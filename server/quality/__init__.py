@@ -1,0 +1,1 @@
+"""The quality loop on the server: holds, reactions, NCRs, dispositions, people's actions."""

@@ -1,0 +1,1 @@
+"""Traceability: traces backward and forward (``query``), recall scope (``recall``)."""
