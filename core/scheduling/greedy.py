@@ -10,17 +10,44 @@ Pinned and running operations are placed before anything else.
 from __future__ import annotations
 
 import math
+import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 from core.scheduling.calendar import Occupancy
-from core.scheduling.model import Order, Problem, ProblemError
+from core.scheduling.model import Order, Problem, ProblemError, duration
 from core.scheduling.schedule import Schedule, build_schedule
 from core.scheduling.tasks import Key, Task, resolve
+
+Priority = Callable[[Order], Any]
+"""Sort key of a dispatching rule: orders with the smaller key are placed first."""
 
 
 def dispatch_order(order: Order) -> tuple[float, int, str]:
     """The dispatcher's priority: due date, then weight (higher first), then id."""
     return (math.inf if order.due is None else order.due, -order.weight, order.id)
+
+
+def priority_rules(problem: Problem) -> dict[str, Priority]:
+    """Dispatching rules a search may start from: earliest due date, and the due date
+    brought forward by the order's weight times k mean order work (k = 0.5 to 4), with or
+    without the order's own work taken off too (modified due date)."""
+    work = {o.id: sum(duration(o, op) for op in o.operations) for o in problem.orders}
+    mean = statistics.fmean(work.values()) if work else 0.0
+
+    def rule(k: float, own: bool) -> Priority:
+        def key(o: Order) -> tuple[float, int, str]:
+            if o.due is None:
+                return (math.inf, -o.weight, o.id)
+            return (o.due - k * mean * o.weight - (work[o.id] if own else 0), -o.weight, o.id)
+        return key
+
+    rules: dict[str, Priority] = {"earliest due date": dispatch_order}
+    for k in (0.5, 1, 2, 4):
+        rules[f"weighted due date (k={k:g})"] = rule(k, False)
+        rules[f"weighted modified due date (k={k:g})"] = rule(k, True)
+    return rules
 
 
 def _deadlines(chain: tuple[Task, ...]) -> list[float]:
@@ -34,9 +61,11 @@ def _deadlines(chain: tuple[Task, ...]) -> list[float]:
     return out
 
 
-def greedy(problem: Problem) -> Schedule:
-    """The dispatcher's schedule. Raises ProblemError if an operation finds no slot (the
-    calendars end too soon) or cannot finish before a pinned successor."""
+def greedy(problem: Problem, priority: Priority = dispatch_order,
+           rule: str = "earliest due date") -> Schedule:
+    """The dispatcher's schedule, orders taken in ``priority`` order (``rule`` names it in
+    the note). Raises ProblemError if an operation finds no slot (the calendars end too
+    soon) or cannot finish before a pinned successor."""
     started = time.perf_counter()
     resolved = resolve(problem)
     occupancy = {r: Occupancy() for r in resolved.resources}
@@ -48,7 +77,7 @@ def greedy(problem: Problem) -> Schedule:
             placements[task.key] = (resource, start)
     rank = {r: i for i, r in enumerate(resolved.resources)}
     pairs = sorted(zip(problem.orders, resolved.chains, strict=True),
-                   key=lambda pair: dispatch_order(pair[0]))
+                   key=lambda pair: priority(pair[0]))
     for order, chain in pairs:
         ready = order.earliest
         deadlines = _deadlines(chain)
@@ -77,5 +106,5 @@ def greedy(problem: Problem) -> Schedule:
             placements[task.key] = (resource, start)
             ready = end
     return build_schedule(problem, resolved, placements, status="FEASIBLE", solver="greedy",
-                          note="dispatched earliest due date first",
+                          note=f"dispatched by {rule}",
                           solve_seconds=time.perf_counter() - started)

@@ -25,13 +25,15 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from core.scheduling.calendar import starts as fitting_starts
-from core.scheduling.greedy import greedy
+from core.scheduling.greedy import dispatch_order, greedy, priority_rules
 from core.scheduling.model import Problem, ProblemError
 from core.scheduling.schedule import Schedule, build_schedule, compact, has_due_dates
 from core.scheduling.tasks import Key, Resolved, resolve
+from server.scheduling.lns import improve, relaxed_bound
 
 DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_WORKERS = 2
+FULL_MODEL_MAX_OPS = 400  # beyond this one model spends the time limit in presolve
 _MIN_STAGE_SECONDS = 0.05  # below this a second solve is not worth starting
 
 
@@ -109,21 +111,33 @@ class _Model:
         for chain in resolved.chains:
             if chain:
                 m.add(self.makespan >= self.ends[chain[-1].key])
-        for task in resolved.tasks:
-            if task.fixed is not None:
-                m.add(self.makespan >= task.fixed[2])
+        self.fixed_ends = [t.fixed[2] for t in resolved.tasks if t.fixed is not None]
+        for end in self.fixed_ends:
+            m.add(self.makespan >= end)
         terms = []
+        self.late: dict[str, cp_model.IntVar] = {}
         for order, chain in zip(problem.orders, resolved.chains, strict=True):
             if order.due is None or not chain or order.weight == 0:
                 continue
             late = m.new_int_var(0, max(hi - order.due, 0), f"late {order.id}")
             m.add(late >= self.ends[chain[-1].key] - order.due)
+            self.late[order.id] = late
             terms.append(order.weight * late)
         self.tardiness = sum(terms) if terms else 0
 
-    def hint(self, placements: Mapping[Key, tuple[str, int]]) -> None:
+    def hint(self, placements: Mapping[Key, tuple[str, int]],
+             lengths: Mapping[Key, int], due: Mapping[str, int]) -> None:
+        """A complete hint (starts, stations, minutes late, makespan): the solver takes it
+        as its first solution without searching."""
         m = self.model
         m.clear_hints()
+        ends = {k: s + lengths[k] for k, (_, s) in placements.items()}
+        by_order: dict[str, int] = {}
+        for (order, _), end in ends.items():
+            by_order[order] = max(by_order.get(order, end), end)
+        for order, late in self.late.items():
+            m.add_hint(late, max(0, by_order[order] - due[order]))
+        m.add_hint(self.makespan, max([0, *ends.values(), *self.fixed_ends]))
         for key, (resource, start) in placements.items():
             var = self.starts[key]
             if isinstance(var, int):
@@ -160,32 +174,57 @@ def _solve(model: cp_model.CpModel, seconds: float, workers: int, seed: int, cal
     return solver, status
 
 
+def _best_dispatch(problem: Problem) -> Schedule | None:
+    """The best of the dispatching rules' schedules: the solver's start and its floor."""
+    rules = priority_rules(problem) if has_due_dates(problem) else {
+        "earliest due date": dispatch_order}
+    best = None
+    for name, key in rules.items():
+        try:
+            schedule = greedy(problem, key, name)
+        except ProblemError:
+            continue  # e.g. pins this rule's order of work cannot get around
+        if best is None or _worse(best, schedule):
+            best = schedule
+    return best
+
+
 def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
-          num_workers: int = DEFAULT_WORKERS, seed: int = 0) -> Schedule:
+          num_workers: int = DEFAULT_WORKERS, seed: int = 0,
+          full_model_max_ops: int = FULL_MODEL_MAX_OPS) -> Schedule:
     """The best schedule CP-SAT finds within ``time_limit`` seconds on ``num_workers`` threads.
 
-    Status OPTIMAL: proved best (weighted tardiness, then makespan). FEASIBLE:
-    stopped at the time limit, the best found so far (the note says so). If the
-    solver finds nothing in time the dispatcher's schedule is returned (solver
-    "greedy", the note says so). Raises ProblemError if no schedule exists.
+    Up to ``full_model_max_ops`` operations to place, one model of the whole
+    problem: status OPTIMAL when proved best (weighted tardiness, then
+    makespan), FEASIBLE when stopped at the time limit with the best found (the
+    note says so). Larger problems start from the dispatcher's schedule and
+    improve it part by part until the time limit (``server.scheduling.lns``;
+    FEASIBLE). If the solver finds nothing in time, the dispatcher's schedule
+    is returned (solver "greedy", the note says so). Raises ProblemError if no
+    schedule exists.
     """
     started = time.perf_counter()
     resolved = resolve(problem)
-    try:
-        baseline: Schedule | None = greedy(problem)
-    except ProblemError:
-        baseline = None  # e.g. pins the dispatcher cannot work around; the solver may
+    baseline = _best_dispatch(problem)
     lo, hi = _horizon(resolved, baseline)
+    movable = sum(1 for t in resolved.tasks if t.fixed is None)
+    if baseline is not None and movable > full_model_max_ops:
+        return _large(problem, resolved, baseline, hi, started, time_limit, num_workers, seed)
     built = _Model(problem, resolved, lo, hi)
     model = built.model
-    if baseline is not None:
-        built.hint(baseline.placements())
     fixed = {t.key: (t.fixed[0], t.fixed[1]) for t in resolved.tasks if t.fixed is not None}
+    lengths = {t.key: (t.fixed[2] - t.fixed[1] if t.running and t.fixed else t.length)
+               for t in resolved.tasks}
+    due = {o.id: o.due for o in problem.orders if o.due is not None}
+    if baseline is not None:
+        built.hint(baseline.placements(), lengths, due)
     two_stage = has_due_dates(problem) and not isinstance(built.tardiness, int)
     first_objective = built.tardiness if two_stage else built.makespan
     model.minimize(first_objective)
     calendars = any(r.windows is not None for r in problem.resources)
-    solver, status = _solve(model, time_limit, num_workers, seed, calendars)
+    # The dispatching rules ran first, inside the time limit.
+    solver, status = _solve(model, time_limit - (time.perf_counter() - started), num_workers,
+                            seed, calendars)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         elapsed = time.perf_counter() - started
         if baseline is None:
@@ -195,7 +234,8 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
             f"found none within {time_limit:g} s"
         return build_schedule(problem, resolved, baseline.placements(), status="FEASIBLE",
                               solver="greedy", solve_seconds=elapsed,
-                              note=f"the solver {reason}; this is the dispatcher's schedule")
+                              note=f"the solver {reason}; this is the dispatcher's schedule "
+                                   f"({baseline.note})")
     optimal = status == cp_model.OPTIMAL
     bound = int(round(solver.best_objective_bound))
     placements = built.placements(solver)
@@ -206,7 +246,7 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
         if left >= _MIN_STAGE_SECONDS:
             model.add(built.tardiness <= found)
             model.minimize(built.makespan)
-            built.hint(placements)
+            built.hint({**placements, **fixed}, lengths, due)
             second, status2 = _solve(model, left, num_workers, seed, calendars)
             if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 placements = built.placements(second)
@@ -225,11 +265,39 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
                                             f"stopped at the time limit ({time_limit:g} s): "
                                             "the best schedule found, not proved optimal",
                                             *notes]))
+    return _no_worse(problem, resolved, result, baseline, time_limit)
+
+
+def _large(problem: Problem, resolved: Resolved, baseline: Schedule, hi: int, started: float,
+           time_limit: float, num_workers: int, seed: int) -> Schedule:
+    placements, search = improve(problem, resolved, baseline.placements(), hi=hi,
+                                 deadline=started + time_limit, num_workers=num_workers,
+                                 seed=seed)
+    elapsed = time.perf_counter() - started
+    if search.rounds == 0:
+        return build_schedule(problem, resolved, baseline.placements(), status="FEASIBLE",
+                              solver="greedy", solve_seconds=elapsed,
+                              note=f"no time for the solver in {time_limit:g} s; this is the "
+                                   f"dispatcher's schedule ({baseline.note})")
+    bound = relaxed_bound(problem, resolved) if has_due_dates(problem) else None
+    result = build_schedule(
+        problem, resolved, compact(resolved, placements), status="FEASIBLE", solver="cp-sat",
+        solve_seconds=elapsed, lower_bound=bound,
+        note=(f"stopped at the time limit ({time_limit:g} s): the dispatcher's schedule "
+              f"({baseline.note}) improved part by part ({search.improved} of "
+              f"{search.rounds} re-solves improved it), not proved optimal"))
+    return _no_worse(problem, resolved, result, baseline, time_limit)
+
+
+def _no_worse(problem: Problem, resolved: Resolved, result: Schedule,
+              baseline: Schedule | None, time_limit: float) -> Schedule:
     if baseline is not None and _worse(result, baseline):
         return build_schedule(problem, resolved, baseline.placements(), status="FEASIBLE",
-                              solver="greedy", solve_seconds=elapsed, lower_bound=bound,
+                              solver="greedy", solve_seconds=result.solve_seconds,
+                              lower_bound=result.lower_bound,
                               note=f"the solver's best in {time_limit:g} s was worse than the "
-                                   "dispatcher's; this is the dispatcher's schedule")
+                                   f"dispatcher's; this is the dispatcher's schedule "
+                                   f"({baseline.note})")
     return result
 
 

@@ -97,8 +97,34 @@ def test_when_the_solver_finds_nothing_in_time_the_dispatchers_schedule_is_used(
     schedule = solve(problem, time_limit=0.001)
     assert check_schedule(problem, schedule) == []
     assert schedule.solver == "greedy" and schedule.status == "FEASIBLE"
-    assert "dispatcher's schedule" in schedule.note
-    assert schedule.weighted_tardiness == greedy(problem).weighted_tardiness
+    assert "dispatcher's schedule (dispatched by " in schedule.note
+    # The best of the dispatching rules: never worse than earliest due date first.
+    assert schedule.weighted_tardiness <= greedy(problem).weighted_tardiness
+
+
+def test_a_large_plant_is_improved_part_by_part() -> None:
+    problem = random_plant(11, orders=40, ops=4, centres=3)
+    baseline = greedy(problem)
+    schedule = solve(problem, time_limit=3, full_model_max_ops=50)
+    assert check_schedule(problem, schedule) == []
+    assert schedule.solver == "cp-sat" and schedule.status == "FEASIBLE"
+    assert "improved part by part" in schedule.note
+    assert schedule.weighted_tardiness < baseline.weighted_tardiness
+    assert schedule.lower_bound is not None
+    assert 0 < schedule.lower_bound <= schedule.weighted_tardiness
+
+
+def test_the_lower_bound_of_a_large_plant_counts_calendar_but_no_queue() -> None:
+    from core.scheduling import resolve
+    from server.scheduling.lns import relaxed_bound
+
+    problem = Problem(
+        resources=(Resource("S", windows=((0, 60), (100, 200))),),
+        orders=(Order("WO-1", (op(10, "S", minutes=40), op(20, "S", minutes=30)), due=90),
+                Order("WO-2", (op(10, "S", minutes=10),), due=5, weight=2)),
+    )
+    # WO-1: op 10 0-40, op 20 cannot fit before 60, so 100-130: 40 late; WO-2: 0-10, 5 late x 2.
+    assert relaxed_bound(problem, resolve(problem)) == 50
 
 
 def test_an_impossible_problem_is_refused() -> None:
