@@ -158,7 +158,7 @@ def main() -> int:
     parser.add_argument("--measurements", type=int, default=200)
     parser.add_argument("--replay-jobs", type=int, default=100)
     args = parser.parse_args()
-    from cli.station import enroll
+    from server.services.stations import enroll
 
     with tempfile.TemporaryDirectory(prefix="lineside-bench-") as tmp:
         data = Path(tmp)

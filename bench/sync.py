@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cli.station import enroll  # noqa: E402
+from server.services.stations import enroll  # noqa: E402
 from core.plant import load_plant  # noqa: E402
 from server.db import make_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402

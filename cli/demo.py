@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if args.codes:
         print_codes(args.json)
         return 0
-    from cli.station import enroll
+    from server.services.stations import enroll
     from server.app import create_app
     from server.db import make_engine
     from server.settings import Settings, default_data_dir

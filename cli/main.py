@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.gauge",
     "cli.schedule",
     "cli.msa",
+    "cli.aql",
 )
 
 

@@ -13,6 +13,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8470)")
     p.add_argument("--demo", action="store_true", help="accept the default admin token (demo only)")
+    p.add_argument(
+        "--workers", type=int, default=1,
+        help="server processes sharing the port (PostgreSQL; each applies batches on its own)",
+    )
     p.add_argument("action", nargs="?", choices=["run", "migrate"], default="run")
     p.set_defaults(func=run)
 
@@ -49,5 +53,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"lineside server listening on http://{host}:{port} (database {engine.url.render_as_string(hide_password=True)})")
     if settings.reports_dir:
         print(f"daily report every night at {settings.report_at} (plant time) into {settings.reports_dir}")
+    if args.workers > 1:
+        if is_sqlite(url):
+            print("lineside server: --workers needs PostgreSQL (SQLite takes one writer)")
+            return 2
+        import os
+
+        os.environ["LINESIDE_DATABASE_URL"] = url
+        if settings.demo:
+            os.environ["LINESIDE_DEMO"] = "true"
+        engine.dispose()
+        uvicorn.run(
+            "server.app:app_from_environment", factory=True, host=host, port=port,
+            workers=args.workers, log_level="warning",
+        )  # fmt: skip
+        return 0
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
-
 from cli.common import add_database_option, fail, open_engine
 
 
@@ -16,29 +14,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def enroll(engine, station_id: str) -> str:  # type: ignore[no-untyped-def]
-    """Issue a new token for ``station_id`` (the old one stops working); returns it once."""
-    from sqlmodel import Session
-
-    from core.security import hash_token, new_token
-    from server.models import Station
-    from server.services.revs import next_rev
-
-    with Session(engine) as session:
-        station = session.get(Station, station_id)
-        if station is None:
-            raise LookupError(f"station {station_id} is not in the plant file")
-        token = new_token()
-        station.token_hash = hash_token(token)
-        station.token_issued_at = datetime.now(UTC)
-        station.token_revoked_at = None
-        station.rev = next_rev(session)
-        session.add(station)
-        session.commit()
-    return token
-
-
 def run(args: argparse.Namespace) -> int:
+    from server.services.stations import enroll, revoke
+
     from sqlalchemy import select
     from sqlmodel import Session
 
@@ -60,12 +38,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(exc))
         print(token)
         return 0
-    with Session(engine) as session:
-        station = session.get(Station, args.station)
-        if station is None:
-            return fail(f"station {args.station} is not in the plant file")
-        station.token_revoked_at = datetime.now(UTC)
-        session.add(station)
-        session.commit()
+    if not revoke(engine, args.station):
+        return fail(f"station {args.station} is not in the plant file")
     print(f"station {args.station}: token revoked")
     return 0

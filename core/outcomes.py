@@ -20,6 +20,10 @@ class _Out(BaseModel):
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
 
+    def stored(self) -> str:
+        """The outcome as it is kept in the event log (JSON text)."""
+        return self.model_dump_json(exclude_unset=True)
+
 
 class ReactionOut(_Out):
     """One reaction a failure set off: a hold (with its id and target), a line stop, a notice."""

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from server.db import bulk_insert
 from server.models import EventLog, LedgerCheckpoint, LedgerHead, LedgerVerified
 
 GENESIS = "0" * 64
@@ -39,12 +40,21 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _ts(value: datetime | None) -> str | None:
+def ts(value: datetime | None) -> str | None:
+    """A timestamp as the chain hashes it (UTC, microseconds)."""
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+        f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}Z"
+    )
+
+
+_ts = ts
 
 
 def content_of(
@@ -139,10 +149,7 @@ def append_rows(session: Session, head: LedgerHead, rows: Sequence[dict[str, Any
         row["chain"] = head.chain
         row["prev_hash"] = prev
         prev = row["hash"] = chain_hash(prev, _content_from_dict(row))
-    result = session.execute(
-        insert(EventLog).returning(EventLog.id, sort_by_parameter_order=True), list(rows)
-    )
-    ids = [int(i) for i in result.scalars()]
+    ids = bulk_insert(session, EventLog.__table__, list(rows), ids=True)  # type: ignore[attr-defined]
     head.last_id = ids[-1]
     head.last_hash = prev
     head.count += len(rows)

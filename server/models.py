@@ -13,6 +13,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Plain functions as default factories: pydantic inspects a factory's signature on every
+# row built, and reading a builtin's (``list``) signature costs more than the row itself.
+def empty_list() -> list[Any]:
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    return {}
+
+
 class PlantMeta(SQLModel, table=True):
     __tablename__ = "plant_meta"
     key: str = Field(primary_key=True, max_length=60)
@@ -51,7 +61,7 @@ class Operation(SQLModel, table=True):
     product: str = Field(foreign_key="part.id", max_length=60, index=True)
     seq: int
     name: str = Field(max_length=120)
-    stations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stations: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     optional: bool = False
     parallel: bool = False  # runs in any order with the parallel operations next to it
     new_lot: bool = False  # the operation makes a new lot (with an edge from the one it took)
@@ -90,7 +100,7 @@ class Station(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=120)
     line: str = Field(default="", max_length=60)
-    devices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    devices: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     token_hash: str | None = Field(default=None, max_length=64, index=True)
     token_issued_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     token_revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -146,7 +156,7 @@ class Lot(SQLModel, table=True):
     #: Work in process: the work order whose routing the lot moves through, and the
     #: operations already done on it (skipped ones included).
     work_order: str | None = Field(default=None, max_length=40, index=True)
-    ops_done: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ops_done: list[int] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     rev: int = Field(default=0, index=True)
 
 
@@ -338,6 +348,6 @@ class LedgerVerified(SQLModel, table=True):
 
 
 # Tables of further capabilities register with the same metadata.
-import server.models_quality  # noqa: E402,F401
 import server.models_genealogy  # noqa: E402,F401
+import server.models_quality  # noqa: E402,F401
 import server.models_spc  # noqa: E402,F401

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from server.models import utcnow
+from server.models import empty_dict, empty_list, utcnow
 
 
 class SpcLimits(SQLModel, table=True):
@@ -51,7 +51,7 @@ class SpcStream(SQLModel, table=True):
     next_index: int = 0
     prev_value: float | None = None  # I-MR: the last value, for the next moving range
     # work order -> [[measurement event id, value, job id], ...] of the open subgroup
-    pending: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    pending: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
     last_in_control: int | None = None
     open_signal_id: str | None = Field(default=None, max_length=36)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
@@ -98,10 +98,10 @@ class SpcSignalRow(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     limits_version: int
     suspect_from: int
-    lots: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    downstream: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    later_points: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lots: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    downstream: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    units: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    later_points: list[int] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     ncr: str | None = Field(default=None, max_length=40)
     continues: str | None = Field(default=None, max_length=36, index=True)
     cause_event_id: str | None = Field(default=None, max_length=36)

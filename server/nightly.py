@@ -19,11 +19,11 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 
 from server.services.report import (
-    zone,
     plant_info,
     plant_today,
     report_paths,
     write_daily_report,
+    zone,
 )
 
 log = logging.getLogger(__name__)

@@ -182,7 +182,7 @@ class LiveServer:
         self.tokens: dict[str, str] = {}
 
     def token(self, station_id: str) -> str:
-        from cli.station import enroll
+        from server.services.stations import enroll
 
         if station_id not in self.tokens:
             self.tokens[station_id] = enroll(self.engine, station_id)

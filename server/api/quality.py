@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from server.api.deps import AdminDep, CallerDep, EngineDep, SessionDep
 from server.api.lots import hold_out
+from server.apply.pipeline import EventResult
 from server.models import Hold
 from server.models_quality import Disposition, Ncr, Notification, Signature
-from server.schemas import EventResultOut, HoldOut
 from server.quality import actions as qe
-from server.apply.pipeline import EventResult
+from server.schemas import EventResultOut, HoldOut
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 

@@ -11,12 +11,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from core.spc import ChartType, ControlLimits, PhaseOne, SpcError, parse_rules
 from core.events.spc import SpcSignalRef
+from core.spc import ChartType, ControlLimits, PhaseOne, SpcError, parse_rules
 from server.api.deps import AdminDep, Caller, CallerDep, EngineDep, SessionDep
+from server.apply.pipeline import EventResult
 from server.schemas import EventResultOut
 from server.spc import service as spc
-from server.apply.pipeline import EventResult
 
 router = APIRouter(prefix="/api/v1", tags=["spc"])
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import AdminDep, CallerDep, EngineDep
-from server.trace import recall as rc
 from server.trace import query as tr
+from server.trace import recall as rc
 
 router = APIRouter(prefix="/api/v1", tags=["traceability"])
 

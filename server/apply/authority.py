@@ -62,7 +62,7 @@ def problem(session: Session, batch: Batch, sender: Sender, event: ev.Event) -> 
     badge = event.operator_id
     if not badge:
         return f"{event.type} must name the person who did it (operator_id)"
-    who = session.get(m.Operator, badge)
+    who = batch.get(m.Operator, badge)
     if who is None or not who.active:
         return f"badge {badge} is not an active person here"
     if sender.kind == "station" and rule.present and badge not in _present(

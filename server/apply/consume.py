@@ -9,7 +9,7 @@ from core import status as st
 from core.outcomes import Outcome
 from server import models as m
 from server.apply.context import ApplyContext, Rejected
-from server.apply.jobs import operation, running_job
+from server.apply.jobs import note_consumed, operation, running_job
 from server.quality import holds, lots
 from server.quality.reactions import react
 
@@ -32,7 +32,7 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
         raise Rejected(f"lot {lot.id} is part {lot.part}; operation {op.seq} consumes {expected}")
     if p.part != lot.part:
         raise Rejected(f"event says lot {lot.id} is part {p.part}, the server knows it as {lot.part}")
-    lot_holds = holds.open_holds(session, "lot", lot.id)
+    lot_holds = holds.open_for(ctx, "lot", lot.id)
     conflict: str | None = None
     # A change made earlier in this batch is newer than anything the terminal knew.
     changed_rev = (2**62) if ctx.batch.changed_here(lot) else lot.rev
@@ -57,6 +57,7 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
     session.add(
         m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(ctx.event.id))
     )
+    note_consumed(ctx, job, lot.id, p.qty)
     return Outcome(lot=lot.id, remaining=lot.qty, lot_status=lot.status)
 
 
@@ -76,6 +77,7 @@ def _quality_escape(
     ctx.session.add(
         m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(ctx.event.id))
     )
+    note_consumed(ctx, job, lot.id, p.qty)
     reason = (
         f"quality escape: {ctx.station_id} consumed {p.qty:g} of lot {lot.id} into "
         f"{job.output_lot} ({wo.number}) while it was {conflict}"

@@ -14,16 +14,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlmodel import Session
 
 from core import events as ev
 from core.outcomes import Outcome
+from server.db import bulk_insert
 
 SERVER_STATION = "SERVER"  # the station id of facts the server records itself
 
 SenderKind = Literal["station", "person", "server"]
+T = TypeVar("T")
+_MISSING = object()
 
 
 class Rejected(Exception):
@@ -79,6 +82,8 @@ class Batch:
     memo: dict[str, Any] = field(default_factory=dict)
     #: Feed-visible change made: wake the stations' long polls after commit.
     changed: bool = False
+    #: Rows inserted in bulk when the batch ends (or before a query that reads them).
+    buffers: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
 
     def touch(self, row: Any) -> None:
         self.touched.setdefault(id(row), row)
@@ -86,6 +91,35 @@ class Batch:
 
     def changed_here(self, row: Any) -> bool:
         return id(row) in self.touched
+
+    def get(self, model: type[T], key: Any) -> T | None:
+        """``session.get`` kept for the whole batch (the session alone may let a row go and
+        load it again); rows created in this batch are found once ``remember``ed."""
+        memo_key = ("row", model, key)
+        found = self.memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            found = self.session.get(model, key)
+            self.memo[memo_key] = found
+        return found  # type: ignore[no-any-return]
+
+    def remember(self, row: Any, key: Any) -> None:
+        self.memo[("row", type(row), key)] = row
+
+    def remember_as(self, model: type, key: Any, row: Any) -> None:
+        """What ``get(model, key)`` will answer (None: known not to exist)."""
+        self.memo[("row", model, key)] = row
+
+    def insert_later(self, table: Any, row: dict[str, Any]) -> None:
+        """Insert ``row`` into ``table`` with the batch's other rows of that table (one
+        multi-row statement); nothing in this batch reads it back before ``flush_buffers``."""
+        self.buffers.setdefault(table, []).append(row)
+
+    def flush_buffers(self) -> None:
+        """Write the session's pending objects, then every buffered row."""
+        self.session.flush()
+        buffers, self.buffers = self.buffers, {}
+        for table, rows in buffers.items():
+            bulk_insert(self.session, table, rows)
 
 
 Dispatch = Callable[["ApplyContext", ev.Payload], Outcome]

@@ -5,18 +5,20 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import delete, func, select
+from sqlmodel import Session
 
 from core import events as ev
 from core import status as st
 from core.outcomes import Outcome
 from core.permissions import Action, may, refusal
 from server import models as m
-from server.apply.context import ApplyContext, Rejected
+from server.apply.context import ApplyContext, Batch, Rejected
+from server.db import one_of
 from server.quality import holds, lots
 
 
 def running_job(ctx: ApplyContext, job_id: uuid.UUID) -> m.Job:
-    job = ctx.session.get(m.Job, str(job_id))
+    job = ctx.batch.get(m.Job, str(job_id))
     if job is None:
         raise Rejected(f"job {job_id} was never started")
     return check_running(job, ctx.station_id)
@@ -30,13 +32,47 @@ def check_running(job: m.Job, station_id: str) -> m.Job:
     return job
 
 
+def routing(ctx: ApplyContext, product: str) -> list[m.Operation]:
+    """A product's operations in order, looked up once per batch."""
+    key = ("routing", product)
+    ops = ctx.batch.memo.get(key)
+    if ops is None:
+        ops = ctx.batch.memo[key] = list(
+            ctx.session.execute(
+                select(m.Operation).where(m.Operation.product == product).order_by(m.Operation.seq)
+            ).scalars()
+        )
+    return ops  # type: ignore[no-any-return]
+
+
 def operation(ctx: ApplyContext, product: str, seq: int) -> m.Operation:
-    op = ctx.session.execute(
-        select(m.Operation).where(m.Operation.product == product, m.Operation.seq == seq)
-    ).scalar_one_or_none()
+    op = next((o for o in routing(ctx, product) if o.seq == seq), None)
     if op is None:
         raise Rejected(f"product {product} has no operation {seq}")
     return op
+
+
+def consumed_by(ctx: ApplyContext, job: m.Job) -> list[tuple[str, float]]:
+    """What a job consumed, lot by lot (in lot order)."""
+    known = ctx.batch.memo.get(("consumed", job.id))
+    if known is not None:
+        return sorted(known.items())
+    return [
+        (lot, float(qty))
+        for lot, qty in ctx.session.execute(
+            select(m.Consumption.lot, func.sum(m.Consumption.qty))
+            .where(m.Consumption.job_id == job.id)
+            .group_by(m.Consumption.lot)
+            .order_by(m.Consumption.lot)
+        ).all()
+    ]
+
+
+def note_consumed(ctx: ApplyContext, job: m.Job, lot: str, qty: float) -> None:
+    """Keep a job's consumption known for the rest of the batch."""
+    known = ctx.batch.memo.get(("consumed", job.id))
+    if known is not None:
+        known[lot] = known.get(lot, 0.0) + qty
 
 
 def planned_lot_id(station_id: str, job_id: uuid.UUID) -> str:
@@ -101,17 +137,17 @@ def on_present(ctx: ApplyContext, p: ev.PersonPresent) -> Outcome:
 
 def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
     session = ctx.session
-    if session.get(m.Job, str(p.job_id)) is not None:
+    if ctx.batch.get(m.Job, str(p.job_id)) is not None:
         raise Rejected(f"job {p.job_id} was already started")
-    wo = session.get(m.WorkOrder, p.work_order)
+    wo = ctx.batch.get(m.WorkOrder, p.work_order)
     if wo is None:
         raise Rejected(f"work order {p.work_order} does not exist")
     if wo.status in ("closed", "cancelled"):
         raise Rejected(f"work order {wo.number} is {wo.status}")
-    wo_holds = holds.open_holds(session, "work_order", wo.number)
+    wo_holds = holds.open_for(ctx, "work_order", wo.number)
     if wo.status == "on_hold" or wo_holds:
         raise Rejected(f"work order {wo.number} is on hold: {holds.reasons(wo_holds)}")
-    station_holds = holds.open_holds(session, "station", ctx.station_id)
+    station_holds = holds.open_for(ctx, "station", ctx.station_id)
     if station_holds:
         raise Rejected(f"station {ctx.station_id} is on hold: {holds.reasons(station_holds)}")
     op = operation(ctx, wo.product, p.operation)
@@ -121,7 +157,7 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
             f"{', '.join(op.stations)}, not {ctx.station_id}"
         )
     planned = p.output_lot or planned_lot_id(ctx.station_id, p.job_id)
-    if p.output_lot and session.get(m.Lot, p.output_lot) is not None:
+    if p.output_lot and ctx.batch.get(m.Lot, p.output_lot) is not None:
         raise Rejected(f"output lot {p.output_lot} already exists")
     rework_lot = None
     if wo.kind == "rework" and wo.rework_lot:
@@ -129,17 +165,18 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
         rework_lot = session.get(m.Lot, wo.rework_lot)
         if rework_lot is None or rework_lot.status != "rework":
             raise Rejected(f"rework lot {wo.rework_lot} is not waiting for rework")
-    session.add(
-        m.Job(
-            id=str(p.job_id),
-            work_order=wo.number,
-            operation_seq=op.seq,
-            station_id=ctx.station_id,
-            operator_id=ctx.operator_id,
-            started_at=ctx.occurred_at,
-            output_lot=planned,
-        )
+    job = m.Job(
+        id=str(p.job_id),
+        work_order=wo.number,
+        operation_seq=op.seq,
+        station_id=ctx.station_id,
+        operator_id=ctx.operator_id,
+        started_at=ctx.occurred_at,
+        output_lot=planned,
     )
+    session.add(job)
+    ctx.batch.remember(job, job.id)
+    ctx.batch.memo[("consumed", job.id)] = {}  # a new job: what it consumes is all in this batch
     if rework_lot is not None:
         session.flush()  # the job row before the consumption that names it
         session.add(
@@ -148,6 +185,7 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
                 qty=rework_lot.qty, event_id=str(ctx.event.id),
             )
         )  # fmt: skip
+        note_consumed(ctx, job, rework_lot.id, rework_lot.qty)
         rework_lot.qty = 0.0
         lots.set_status(ctx, rework_lot, "consumed", st.REWORK)
     if wo.status == "released":
@@ -168,19 +206,14 @@ def on_handed_over(ctx: ApplyContext, p: ev.JobHandedOver) -> Outcome:
 def on_job_completed(ctx: ApplyContext, p: ev.JobCompleted) -> Outcome:
     session = ctx.session
     job = running_job(ctx, p.job_id)
-    if session.get(m.Lot, p.output_lot) is not None:
+    if ctx.batch.get(m.Lot, p.output_lot) is not None:
         raise Rejected(f"output lot {p.output_lot} already exists")
-    wo = session.get(m.WorkOrder, job.work_order)
+    wo = ctx.batch.get(m.WorkOrder, job.work_order)
     assert wo is not None
     if job.output_lot and job.output_lot != p.output_lot:
         holds.follow_lot(ctx, job.output_lot, p.output_lot)
-    consumed = session.execute(
-        select(m.Consumption.lot, func.sum(m.Consumption.qty))
-        .where(m.Consumption.job_id == job.id)
-        .group_by(m.Consumption.lot)
-        .order_by(m.Consumption.lot)
-    ).all()
-    held = bool(holds.open_holds(session, "lot", p.output_lot))
+    consumed = consumed_by(ctx, job)
+    held = bool(holds.open_for(ctx, "lot", p.output_lot))
     lot = m.Lot(
         id=p.output_lot,
         part=wo.product,
@@ -192,7 +225,7 @@ def on_job_completed(ctx: ApplyContext, p: ev.JobCompleted) -> Outcome:
         created_at=ctx.occurred_at,
     )
     ctx.touch(lot)
-    session.flush()
+    ctx.batch.remember(lot, lot.id)
     for parent, qty in consumed:
         session.add(
             m.GenealogyEdge(
@@ -207,9 +240,7 @@ def on_job_completed(ctx: ApplyContext, p: ev.JobCompleted) -> Outcome:
     job.good_qty = p.good_qty
     job.scrap_qty = p.scrap_qty
     session.add(job)
-    last_op = session.execute(
-        select(func.max(m.Operation.seq)).where(m.Operation.product == wo.product)
-    ).scalar_one()
+    last_op = routing(ctx, wo.product)[-1].seq
     if job.operation_seq == last_op:
         wo.completed_qty += p.good_qty
         ctx.touch(wo)
@@ -222,3 +253,55 @@ def on_job_cancelled(ctx: ApplyContext, p: ev.JobCancelled) -> Outcome:
     job.ended_at = ctx.occurred_at
     ctx.session.add(job)
     return Outcome(job_id=job.id)
+
+
+def prefetch(
+    session: Session, batch: Batch, lots: set[str], orders: set[str], completing: set[str]
+) -> None:
+    """The lots and work orders a batch's events name (absent ones too), the routings of
+    their products and what the jobs completing in it consumed: one query each."""
+    if lots:
+        found = {
+            lot.id: lot
+            for lot in session.execute(
+                select(m.Lot).where(one_of(session, m.Lot.id, lots))
+            ).scalars()
+        }
+        for lot_id in lots:
+            batch.remember_as(m.Lot, lot_id, found.get(lot_id))
+    found_wo: dict[str, m.WorkOrder] = {}
+    if orders:
+        found_wo = {
+            wo.number: wo
+            for wo in session.execute(
+                select(m.WorkOrder).where(one_of(session, m.WorkOrder.number, orders))
+            ).scalars()
+        }
+        for number in orders:
+            batch.remember_as(m.WorkOrder, number, found_wo.get(number))
+    products = {wo.product for wo in found_wo.values()} if orders else set()
+    products |= {
+        row.product
+        for key, row in batch.memo.items()
+        if key[0] == "row" and key[1] is m.WorkOrder and row is not None
+    }
+    if products:
+        ops: dict[str, list[m.Operation]] = {p: [] for p in products}
+        for op in session.execute(
+            select(m.Operation).where(one_of(session, m.Operation.product, products))
+            .order_by(m.Operation.product, m.Operation.seq)
+        ).scalars():
+            ops[op.product].append(op)
+        for product, rows in ops.items():
+            batch.memo[("routing", product)] = rows
+    known = [j for j in completing if batch.memo.get(("row", m.Job, j)) is not None]
+    if known:
+        consumed: dict[str, dict[str, float]] = {j: {} for j in known}
+        for job_id, lot, qty in session.execute(
+            select(m.Consumption.job_id, m.Consumption.lot, func.sum(m.Consumption.qty))
+            .where(one_of(session, m.Consumption.job_id, known))
+            .group_by(m.Consumption.job_id, m.Consumption.lot)
+        ).all():
+            consumed[job_id][lot] = float(qty)
+        for job_id, lots_ in consumed.items():
+            batch.memo[("consumed", job_id)] = lots_

@@ -30,9 +30,9 @@ def _lot(session: Session, lot_id: str, what: str = "lot") -> m.Lot:
     return lot
 
 
-def _usable(session: Session, lot: m.Lot, doing: str) -> None:
+def _usable(ctx: ApplyContext, lot: m.Lot, doing: str) -> None:
     """The lot may be moved: it exists in stock and is not held."""
-    reason = holds.lot_held(session, lot)
+    reason = holds.lot_held(ctx, lot)
     if reason is not None:
         raise Rejected(f"lot {lot.id} is on hold ({reason}): it cannot be {doing}")
     if lot.status != "available":
@@ -81,6 +81,7 @@ def _create_lot(
         ops_done=list(ops_done),
     )
     ctx.touch(lot)
+    ctx.batch.remember(lot, lot_id)
     session.flush()
     session.add(
         LotOrigin(
@@ -128,7 +129,7 @@ def on_lot_received(ctx: ApplyContext, p: me.LotReceived) -> Outcome:
 def on_lot_split(ctx: ApplyContext, p: me.LotSplit) -> Outcome:
     session = ctx.session
     source = _lot(session, p.lot)
-    _usable(session, source, "split")
+    _usable(ctx, source, "split")
     total = sum(n.qty for n in p.new_lots)
     if total > source.qty + _EPS:
         raise Rejected(f"lot {source.id} has {source.qty:g} left; the split asks for {total:g}")
@@ -165,7 +166,7 @@ def on_lot_merged(ctx: ApplyContext, p: me.LotMerged) -> Outcome:
             f"lots of different parts ({', '.join(parts)}) cannot be merged into one lot"
         )
     for lot, qty in sources:  # every source checked before any is touched
-        _usable(session, lot, "merged")
+        _usable(ctx, lot, "merged")
         _enough(lot, qty, "merged")
     for lot, qty in sources:
         lots.take(ctx, lot, qty, "merged", st.MERGE)
@@ -192,7 +193,7 @@ def on_rework_recorded(ctx: ApplyContext, p: me.ReworkRecorded) -> Outcome:
     _new_id(session, p.new_lot)
     if source.status not in ("available", "on_hold"):
         raise Rejected(f"lot {source.id} is {source.status}: it cannot be reworked")
-    held = holds.lot_held(session, source)
+    held = holds.lot_held(ctx, source)
     if held is not None:
         # Reworking held material is a disposition: it needs someone allowed to make one.
         operator = session.get(m.Operator, ctx.operator_id or "")
@@ -206,7 +207,7 @@ def on_rework_recorded(ctx: ApplyContext, p: me.ReworkRecorded) -> Outcome:
         raise Rejected(f"lot {source.id} has {source.qty:g} left, {p.qty:g} cannot be reworked")
     components = [(_lot(session, c.lot, "component lot"), c.qty) for c in p.components]
     for lot, qty in components:  # every component checked before any is touched
-        _usable(session, lot, "used in a rework")
+        _usable(ctx, lot, "used in a rework")
         _enough(lot, qty, "used in a rework")
     for lot, qty in components:
         lots.take(ctx, lot, qty, "used in a rework", st.CONSUME)
@@ -279,7 +280,7 @@ def on_serials_assigned(ctx: ApplyContext, p: me.SerialsAssigned) -> Outcome:
 def on_lot_shipped(ctx: ApplyContext, p: me.LotShipped) -> Outcome:
     session = ctx.session
     lot = _lot(session, p.lot)
-    _usable(session, lot, "shipped")
+    _usable(ctx, lot, "shipped")
     if p.qty > lot.qty + _EPS:
         raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be shipped")
     units: list[SerialUnit] = []
@@ -296,7 +297,7 @@ def on_lot_shipped(ctx: ApplyContext, p: me.LotShipped) -> Outcome:
                 raise Rejected(f"serial {serial} is not in lot {lot.id}")
             if unit.status != "in_stock":
                 raise Rejected(f"serial {serial} is {unit.status}")
-            unit_holds = holds.open_holds(session, "unit", serial)
+            unit_holds = holds.open_for(ctx, "unit", serial)
             if unit_holds:
                 raise Rejected(f"serial {serial} is on hold ({holds.reasons(unit_holds)})")
             units.append(unit)

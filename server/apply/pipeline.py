@@ -36,6 +36,7 @@ from server import ledger
 from server.apply import authority
 from server.apply.context import SERVER_STATION, ApplyContext, Batch, Rejected, Sender
 from server.apply.registry import dispatch, prefetch
+from server.db import one_of
 from server.models import EventLog, PlantMeta
 from server.services.revs import take_block
 
@@ -70,6 +71,7 @@ class _Item:
     payload: ev.Payload | None
     problem: str | None
     key: str = ""  # what the event says, to tell a replay from a re-used id
+    payload_json: str = ""
 
 
 def _raw_id(raw: Any) -> str | None:
@@ -81,18 +83,13 @@ def _raw_id(raw: Any) -> str | None:
     return None
 
 
-def _identity(event: ev.Event) -> str:
-    return ledger.canonical_json(
-        [event.type, event.station_id, event.operator_id, ledger._ts(event.occurred_at),
-         event.seq, ledger.canonical_json(event.payload)]
-    )  # fmt: skip
+def _identity(type_: str, station: str, operator: str | None, at: Any, seq: Any, payload: str) -> str:
+    """What an event says, to tell a replay (same) from a re-used id (different)."""
+    return "\x1f".join((type_, station, operator or "", ledger.ts(at) or "", str(seq), payload))
 
 
 def _stored_identity(row: Any) -> str:
-    return ledger.canonical_json(
-        [row.type, row.station_id, row.operator_id, ledger._ts(row.occurred_at), row.seq,
-         row.payload]
-    )  # fmt: skip
+    return _identity(row.type, row.station_id, row.operator_id, row.occurred_at, row.seq, row.payload)
 
 
 def _prepare(raw: Any, sender: Sender, now: datetime, earliest: datetime) -> _Item:
@@ -128,7 +125,14 @@ def _prepare(raw: Any, sender: Sender, now: datetime, earliest: datetime) -> _It
     if event_id is None:
         event_id = str(uuid.uuid4())  # kept under a server id so it is never lost
         problem = problem or "event id is not a UUID"
-    return _Item(raw, event_id, event, payload, problem, _identity(event) if event else "")
+    item = _Item(raw, event_id, event, payload, problem)
+    if event is not None:
+        item.payload_json = ledger.canonical_json(event.payload)
+        item.key = _identity(
+            event.type, event.station_id, event.operator_id, event.occurred_at, event.seq,
+            item.payload_json,
+        )  # fmt: skip
+    return item
 
 
 def _row(
@@ -141,8 +145,11 @@ def _row(
     received_at: datetime,
     event_id: str | None = None,
 ) -> dict[str, Any]:
-    body = outcome.dump() if outcome is not None else None
     if event is not None:
+        if item is not None and item.payload_json:
+            payload_json = item.payload_json
+        else:
+            payload_json = ledger.canonical_json(event.payload)
         return {
             "event_id": event_id or str(event.id),
             "type": event.type,
@@ -150,11 +157,11 @@ def _row(
             "operator_id": event.operator_id,
             "occurred_at": event.occurred_at,
             "seq": event.seq,
-            "payload": ledger.canonical_json(event.payload),
+            "payload": payload_json,
             "received_at": received_at,
             "status": status,
             "reason": reason,
-            "outcome": ledger.canonical_json(body) if body is not None else None,
+            "outcome": outcome.stored() if outcome is not None else None,
         }
     # A malformed envelope is kept whole so a supervisor can see what was sent.
     raw = item.raw if item is not None else None
@@ -243,13 +250,18 @@ def _run(engine: Engine, raws: list[Any], sender: Sender, *, safe: bool) -> list
         existing = {
             row.event_id: row
             for row in session.execute(
-                select(EventLog).where(
-                    EventLog.event_id.in_([i.event_id for i in items])  # type: ignore[attr-defined]
-                )
-            ).scalars()
+                select(
+                    EventLog.event_id, EventLog.type, EventLog.station_id, EventLog.operator_id,
+                    EventLog.occurred_at, EventLog.seq, EventLog.payload, EventLog.status,
+                    EventLog.reason, EventLog.outcome,
+                ).where(one_of(session, EventLog.event_id, [i.event_id for i in items]))
+            )  # fmt: skip
         }
         batch = Batch(session)
-        prefetch(session, batch, [i.payload for i in items if i.payload and i.problem is None])
+        prefetch(
+            session, batch, sender.station_id,
+            [i.payload for i in items if i.payload and i.problem is None],
+        )  # fmt: skip
         results: list[EventResult] = []
         rows: list[dict[str, Any]] = []
         seen: dict[str, tuple[str, EventResult]] = {}
@@ -272,11 +284,14 @@ def _run(engine: Engine, raws: list[Any], sender: Sender, *, safe: bool) -> list
             result = _apply_one(session, batch, sender, item, rows, received_at, safe=safe)
             results.append(result)
             seen[item.event_id] = (item.key, result)
+        batch.flush_buffers()
         _number_derived(session, rows)
-        batch_revs(session, batch)
         ledger.append_rows(session, head, rows)
         if batch.changed and session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_notify('lineside_feed', '')"))
+        session.flush()
+        # Last: the change counter stays locked from here to the commit only.
+        batch_revs(session, batch)
         session.commit()
     if batch.changed:
         for callback in list(ON_CHANGE):
@@ -303,13 +318,12 @@ def _apply_one(
     try:
         outcome = dispatch(ctx, item.payload)
         if savepoint is not None:
-            session.flush()  # a broken row shows up here, inside the event's savepoint
+            batch.flush_buffers()  # a broken row shows up here, inside the event's savepoint
     except Rejected as exc:
         if savepoint is None:
             raise _Refused from None
         savepoint.rollback()
-        batch.memo.clear()
-        _forget_touched(batch, session)
+        _after_rollback(batch, session)
         rows.append(_row(item, item.event, "rejected", exc.reason, None, sender, received_at))
         return EventResult(id=item.event_id, status="rejected", reason=exc.reason)
     except Exception as exc:
@@ -317,8 +331,7 @@ def _apply_one(
             raise
         log.exception("event %s (%s) could not be applied", item.event_id, item.event.type)
         savepoint.rollback()
-        batch.memo.clear()
-        _forget_touched(batch, session)
+        _after_rollback(batch, session)
         reason = (
             f"the server could not apply this {item.event.type} ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0][:200]}); it is kept for a supervisor to look at"
@@ -336,8 +349,10 @@ def _apply_one(
     return EventResult(id=item.event_id, status="applied", outcome=outcome.dump())
 
 
-def _forget_touched(batch: Batch, session: Session) -> None:
-    """After a savepoint rolled back: keep only rows still in the session."""
+def _after_rollback(batch: Batch, session: Session) -> None:
+    """After an event's savepoint rolled back: forget what it looked up, buffered or touched."""
+    batch.memo.clear()
+    batch.buffers.clear()
     batch.touched = {k: row for k, row in batch.touched.items() if row in session}
 
 

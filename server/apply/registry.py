@@ -15,6 +15,7 @@ from sqlmodel import Session
 from core import events as ev
 from core.outcomes import Outcome
 from server.apply import consume, holds, jobs, machine, material, measure, ncr, spc
+from server.quality import holds as hold_store
 from server.apply.context import ApplyContext, Batch, Rejected
 
 Handler = Callable[[ApplyContext, Any], Outcome]
@@ -66,8 +67,20 @@ def dispatch(ctx: ApplyContext, payload: ev.Payload) -> Outcome:
     return handler(ctx, payload)
 
 
-def prefetch(session: Session, batch: Batch, payloads: list[ev.Payload]) -> None:
+def prefetch(session: Session, batch: Batch, station: str, payloads: list[ev.Payload]) -> None:
     """Load what a batch's events will look up, a few round trips for the whole batch."""
-    jobs_ = {str(p.job_id) for p in payloads if getattr(p, "job_id", None) is not None}
+    job_ids = {str(p.job_id) for p in payloads if getattr(p, "job_id", None) is not None}
     chars = {p.characteristic for p in payloads if isinstance(p, ev.MeasurementRecorded)}
-    measure.prefetch(session, batch.memo.setdefault("prefetched", []), jobs_, chars)
+    measure.prefetch(session, batch, job_ids, chars)
+    lots = {
+        lot
+        for p in payloads
+        for lot in (getattr(p, "output_lot", None), getattr(p, "lot", None))
+        if isinstance(lot, str)
+    }
+    orders = {p.work_order for p in payloads if isinstance(p, ev.JobStarted)}
+    completing = {str(p.job_id) for p in payloads if isinstance(p, ev.JobCompleted)}
+    jobs.prefetch(session, batch, lots, orders, completing)
+    hold_store.prefetch(
+        session, batch, {"lot": lots, "work_order": orders, "station": {station}}
+    )

@@ -20,9 +20,9 @@ from core import events as ev
 from core.quality.signing import LOCKOUT_AFTER, MEANINGS, locked_until
 from core.security import verify_pin
 from server import models as m
-from server.models_quality import Disposition, Ncr, SignFailure
 from server.apply.context import Sender
 from server.apply.pipeline import EventResult, post
+from server.models_quality import Disposition, Ncr, SignFailure
 from server.quality.ncrs import new_ncr_id
 
 

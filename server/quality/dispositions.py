@@ -120,7 +120,7 @@ def execute(ctx: ApplyContext, ncr: Ncr, d: Disposition) -> ExecutedOut:
     scrapped: float | None = None
     returned: list[dict[str, str | None]] | None = None
     for n, lot in enumerate(lots_, start=1):
-        other = [h for h in holds.open_holds(session, "lot", lot.id) if h.ncr != ncr.id]
+        other = [h for h in holds.open_for(ctx, "lot", lot.id) if h.ncr != ncr.id]
         if d.kind == "use_as_is":
             lots.set_status(ctx, lot, _free_status(session, lot, other), st.DISPOSITION)
         elif d.kind == "scrap":
@@ -172,7 +172,7 @@ def execute(ctx: ApplyContext, ncr: Ncr, d: Disposition) -> ExecutedOut:
 
 def _split_child(ctx: ApplyContext, lot: m.Lot, child_id: str, qty: float, status: str) -> m.Lot:
     session = ctx.session
-    if session.get(m.Lot, child_id) is not None:
+    if ctx.batch.get(m.Lot, child_id) is not None:
         raise Rejected(f"lot {child_id} already exists")
     child = m.Lot(
         id=child_id,
@@ -187,6 +187,7 @@ def _split_child(ctx: ApplyContext, lot: m.Lot, child_id: str, qty: float, statu
         ops_done=list(lot.ops_done or []),
     )
     ctx.touch(child)
+    ctx.batch.remember(child, child_id)
     session.add(
         m.GenealogyEdge(
             parent_lot=lot.id, child_lot=child_id, qty=qty, kind="sort", event_id=str(ctx.event.id)

@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from core import status as st
 from server import models as m
-from server.apply.context import ApplyContext, Rejected
+from server.apply.context import ApplyContext, Batch, Rejected
+from server.db import one_of
 from server.quality import lots
 
 
@@ -46,6 +47,51 @@ def open_holds_on(session: Session, target_type: str, targets: list[str]) -> dic
     return found
 
 
+def _key(target_type: str, target: str) -> tuple[str, str, str]:
+    return ("holds", target_type, target)
+
+
+def open_for(ctx: ApplyContext, target_type: str, target: str) -> list[m.Hold]:
+    """Open holds on one target, kept for the batch (this module keeps the list true as
+    it places, releases and moves holds)."""
+    memo = ctx.batch.memo
+    key = _key(target_type, target)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = open_holds(ctx.session, target_type, target)
+    return list(found)
+
+
+def prefetch(session: Session, batch: Batch, targets: dict[str, set[str]]) -> None:
+    """Open holds on every target a batch names, in one query (``{type: {target, ...}}``)."""
+    wanted = {(t, x) for t, xs in targets.items() for x in xs}
+    if not wanted:
+        return
+    rows = session.execute(
+        select(m.Hold).where(
+            m.Hold.status == "open",
+            one_of(session, m.Hold.target, {x for _, x in wanted}),
+        )
+    ).scalars()
+    found: dict[tuple[str, str], list[m.Hold]] = {pair: [] for pair in wanted}
+    for hold in rows:
+        found.setdefault((hold.target_type, hold.target), []).append(hold)
+    for (target_type, target), held in found.items():
+        batch.memo[_key(target_type, target)] = held
+
+
+def _remember_placed(ctx: ApplyContext, hold: m.Hold) -> None:
+    key = _key(hold.target_type, hold.target)
+    if key in ctx.batch.memo:
+        ctx.batch.memo[key] = [*ctx.batch.memo[key], hold]
+
+
+def _forget(ctx: ApplyContext, hold: m.Hold, target: str | None = None) -> None:
+    key = _key(hold.target_type, target or hold.target)
+    if key in ctx.batch.memo:
+        ctx.batch.memo[key] = [h for h in ctx.batch.memo[key] if h.id != hold.id]
+
+
 def reasons(holds: list[m.Hold]) -> str:
     return "; ".join(dict.fromkeys(h.reason for h in holds)) or "on hold"
 
@@ -58,9 +104,9 @@ def who_clears(holds: list[m.Hold]) -> str:
     return "released by a supervisor or quality engineer"
 
 
-def lot_held(session: Session, lot: m.Lot) -> str | None:
+def lot_held(ctx: ApplyContext, lot: m.Lot) -> str | None:
     """Why ``lot`` is held, or None."""
-    holds = open_holds(session, "lot", lot.id)
+    holds = open_for(ctx, "lot", lot.id)
     if holds or lot.status == "on_hold":
         return reasons(holds)
     return None
@@ -101,8 +147,9 @@ def place(
         cause_event_id=cause_event_id,
     )
     ctx.touch(hold)
+    _remember_placed(ctx, hold)
     if target_type == "lot":
-        lot = session.get(m.Lot, target)
+        lot = ctx.batch.get(m.Lot, target)
         if lot is not None and lot.status in ("available", "wip"):
             lots.set_status(ctx, lot, "on_hold", st.HOLD)
     elif target_type == "work_order":
@@ -124,23 +171,25 @@ def release(ctx: ApplyContext, hold: m.Hold, *, cause: st.Cause = st.RELEASE) ->
     hold.released_by = ctx.operator_id or "SERVER"
     hold.released_at = ctx.occurred_at
     ctx.touch(hold)
-    session.flush()
+    _forget(ctx, hold)
     if hold.target_type == "lot":
-        lot = session.get(m.Lot, hold.target)
-        if lot is not None and lot.status == "on_hold" and not open_holds(session, "lot", lot.id):
+        lot = ctx.batch.get(m.Lot, hold.target)
+        if lot is not None and lot.status == "on_hold" and not open_for(ctx, "lot", lot.id):
             lots.set_status(ctx, lot, lots.status_when_free(session, lot), cause)
     elif hold.target_type == "work_order":
         wo = session.get(m.WorkOrder, hold.target)
-        if wo is not None and wo.status == "on_hold" and not open_holds(session, "work_order", wo.number):
+        if wo is not None and wo.status == "on_hold" and not open_for(ctx, "work_order", wo.number):
             started = session.execute(select(m.Job.id).where(m.Job.work_order == wo.number)).first()
             set_work_order(ctx, wo, "in_progress" if started else "released", cause)
 
 
 def follow_lot(ctx: ApplyContext, old_id: str, new_id: str) -> None:
     """Holds placed on a lot while it was made under a planned id follow it to its final id."""
-    for hold in open_holds(ctx.session, "lot", old_id):
+    for hold in open_for(ctx, "lot", old_id):
+        _forget(ctx, hold)
         hold.target = new_id
         ctx.touch(hold)
+        _remember_placed(ctx, hold)
 
 
 def set_work_order(ctx: ApplyContext, wo: m.WorkOrder, to: str, cause: st.Cause) -> None:

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server import ledger
-from server.db import as_utc
 from server import models as m
+from server.db import as_utc
 from server.models_quality import Ncr
 from server.models_spc import SpcSignalRow
 

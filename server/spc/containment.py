@@ -64,7 +64,7 @@ def signal_message(ch: m.Characteristic, station: str, violations: Sequence[Viol
 
 
 def suspect_range(
-    session: Session, ch: m.Characteristic, station: str, first: int
+    ctx: ApplyContext, ch: m.Characteristic, station: str, first: int
 ) -> tuple[list[str], list[str]]:
     """Lots and serial units made at ``station`` for ``ch`` from point ``first`` on.
 
@@ -73,6 +73,7 @@ def suspect_range(
     after the last point before ``first`` (parts made between checks).
     Returns (lots, units), each sorted.
     """
+    session = ctx.session
     rows = session.execute(
         select(SpcPoint.jobs, SpcPoint.events).where(
             SpcPoint.characteristic == ch.id, SpcPoint.station_id == station, SpcPoint.idx >= first
@@ -102,7 +103,7 @@ def suspect_range(
                 )
             ).scalars()
         )
-    return job_lots(session, jobs), _units(session, events)
+    return job_lots(session, jobs), _units(ctx, events)
 
 
 def job_lots(session: Session, jobs: set[str]) -> list[str]:
@@ -123,9 +124,11 @@ def job_lots(session: Session, jobs: set[str]) -> list[str]:
     return sorted(found)
 
 
-def _units(session: Session, events: list[str]) -> list[str]:
+def _units(ctx: ApplyContext, events: list[str]) -> list[str]:
     if not events:
         return []
+    ctx.batch.flush_buffers()  # this batch's measurements are read back
+    session = ctx.session
     return sorted(
         set(
             session.execute(
@@ -158,7 +161,7 @@ def _open_signal(
     first = min(min(v.points) for v in violations)
     signal_id = reaction_id(ctx.event.id, f"spc:{violations[0].rule}")
     kinds = reaction_kinds(ch)
-    lots, units = suspect_range(session, ch, station, first)
+    lots, units = suspect_range(ctx, ch, station, first)
     lots = lots if "hold_lot" in kinds else []
     units = units if "hold_unit" in kinds else []
     downstream = sorted(downstream_lots(session, lots, include_self=False)) if lots else []
@@ -222,7 +225,7 @@ def _extend_signal(
     session = ctx.session
     kinds = reaction_kinds(ch)
     lots = job_lots(session, set(record.jobs)) if "hold_lot" in kinds else []
-    units = _units(session, list(record.events)) if "hold_unit" in kinds else []
+    units = _units(ctx, list(record.events)) if "hold_unit" in kinds else []
     lots = [lot for lot in lots if lot not in lead.lots and lot not in lead.downstream]
     units = [u for u in units if u not in lead.units]
     downstream = (

@@ -74,7 +74,7 @@ def _chart_of(
 def on_measurement(
     ctx: ApplyContext,
     ch: m.Characteristic,
-    measurement: m.Measurement,
+    value: float,
     job: m.Job,
     wo: m.WorkOrder,
 ) -> SpcOut:
@@ -110,7 +110,7 @@ def on_measurement(
         ctx.batch.memo.pop(("spc-rules", ch.id, station), None)
     n = plan_subgroup_size(ch)
     pending: dict[str, Any] = dict(stream.pending or {})
-    waiting = [*pending.get(wo.number, []), [str(ctx.event.id), measurement.value, job.id]]
+    waiting = [*pending.get(wo.number, []), [str(ctx.event.id), value, job.id]]
     base = {"chart": limits.chart, "limits_version": limits.version, "station": station}
     if len(waiting) < n:
         pending[wo.number] = waiting

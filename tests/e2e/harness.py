@@ -104,7 +104,7 @@ def prepare_plant(url: str, plans: list[StationPlan]) -> None:
 
 
 def enroll_all(url: str, stations: list[str]) -> dict[str, str]:
-    from cli.station import enroll
+    from server.services.stations import enroll
 
     engine = make_engine(url)
     try:

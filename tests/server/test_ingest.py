@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from cli.station import enroll
+from server.services.stations import enroll
 from core import events as ev
 from server import models as m
 from server.app import create_app

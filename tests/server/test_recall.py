@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from cli.station import enroll
+from server.services.stations import enroll
 from core import events as ev
 from core.events import material as me
 from server import ledger

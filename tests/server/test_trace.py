@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from cli.station import enroll
+from server.services.stations import enroll
 from core import events as ev
 from core.events import material as me
 from server.app import create_app
