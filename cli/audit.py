@@ -1,4 +1,8 @@
-"""`lineside audit verify` and `lineside audit history`."""
+"""`lineside audit verify` and `lineside audit history`.
+
+History lines read: when (plant time, zone named), log row, event, status, the
+station and the person (badge and name) who did it, and what the event said.
+"""
 
 from __future__ import annotations
 
@@ -42,11 +46,22 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rows = history(engine, args.target)
     if args.json:
-        print(json.dumps(rows, default=str))
-    else:
-        for row in rows:
-            print(f"{row['received_at']}  #{row['row']:<6} {row['station_id']:10} {row['type']:20} "
-                  f"{row['status']:8} {row['summary']}")
-        if not rows:
-            print(f"no events mention {args.target}")
+        print(json.dumps(rows, default=lambda v: v.isoformat()))
+        return 0
+    from cli.plant_time import plant_clock
+
+    clock = plant_clock(engine)
+    for row in rows:
+        when = clock.show(row["occurred_at"] or row["received_at"], seconds=True)
+        print(f"{when}  #{row['row']:<6} {row['type']:20} {row['status']:8} "
+              f"at {row['station_id']} by {_who(row)}  {row['summary']}")
+    if not rows:
+        print(f"no events mention {args.target}")
     return 0
+
+
+def _who(row: dict[str, object]) -> str:
+    badge, name = row["operator_id"], row["operator_name"]
+    if not badge:
+        return "-"
+    return f"{badge} ({name})" if name else str(badge)

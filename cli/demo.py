@@ -56,12 +56,45 @@ def demo_codes() -> dict[str, Any]:
     }
 
 
+def demo_whereabouts() -> dict[str, Any]:
+    """Where the demo's server and database are (or were, when it last ran)."""
+    from cli.demo_state import default_demo_dir, demo_database_url, read_state
+
+    state = read_state()
+    if state is None:
+        url = demo_database_url(default_demo_dir())
+        return {"running": False, "server_url": None, "database_url": url,
+                "database_exists": (default_demo_dir() / "server.db").exists()}
+    return {"running": state.running, "server_url": state.server_url if state.running else None,
+            "database_url": state.database_url, "database_exists": state.database_path.exists()}
+
+
+def whereabouts_lines(where: dict[str, Any]) -> list[str]:
+    url = where["database_url"]
+    if where["running"]:
+        return [
+            f"Demo server:   {where['server_url']}",
+            f"Demo database: {url}",
+            "  (lineside commands in another terminal use it while the demo runs; "
+            f"or export LINESIDE_DATABASE_URL={url})",
+        ]
+    if where["database_exists"]:
+        return [
+            "The demo is not running (`lineside demo` starts it).",
+            f"Demo database (from its last run): {url}",
+        ]
+    return ["The demo is not running (`lineside demo` starts it; its database will be "
+            f"{url})."]
+
+
 def print_codes(as_json: bool) -> None:
     codes = demo_codes()
+    where = demo_whereabouts()
     if as_json:
-        print(json.dumps(codes, indent=2))
+        print(json.dumps({**codes, "demo": where}, indent=2))
         return
     print(f"Demo plant {codes['plant']} — codes to scan or type\n")
+    print("\n".join(whereabouts_lines(where)) + "\n")
     print("Badges:")
     for b in codes["badges"]:
         print(f"  {b['code']:10} {b['name']:18} {b['role']:17} PIN {b['pin']}")
@@ -85,6 +118,7 @@ def free_port() -> int:
 
 def prepare_demo_database(data_dir: Path, keep: bool = False) -> str:
     """A migrated SQLite database holding the demo plant; returns its URL."""
+    from cli.demo_state import demo_database_url
     from core.plant import load_plant
     from server.db import make_engine
     from server.migrate import upgrade
@@ -93,7 +127,7 @@ def prepare_demo_database(data_dir: Path, keep: bool = False) -> str:
     if data_dir.exists() and not keep:
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{data_dir / 'server.db'}"
+    url = demo_database_url(data_dir)
     engine = make_engine(url)
     upgrade(engine)
     import_plant(engine, load_plant(DEMO_PLANT))
@@ -129,12 +163,19 @@ def run(args: argparse.Namespace) -> int:
     if args.codes:
         print_codes(args.json)
         return 0
-    from server.services.stations import enroll
+    from cli.demo_state import DemoState, default_demo_dir, mark_stopped, read_state, write_state
     from server.app import create_app
     from server.db import make_engine
-    from server.settings import Settings, default_data_dir
+    from server.services.stations import enroll
+    from server.settings import Settings
 
-    data_dir = Path(args.data) if args.data else default_data_dir() / "demo"
+    data_dir = (Path(args.data) if args.data else default_demo_dir()).resolve()
+    running = read_state()
+    if running is not None and running.running and Path(running.data_dir) == data_dir:
+        print(f"lineside demo: already running (process {running.pid}, "
+              f"server {running.server_url}, database {running.database_url}); "
+              "`lineside demo --codes` shows what to scan")
+        return 2
     url = prepare_demo_database(data_dir, keep=args.keep)
     engine = make_engine(url)
     settings = Settings(database_url=url, demo=True, admin_token=os.environ.get("LINESIDE_ADMIN_TOKEN", "change-me"))
@@ -142,10 +183,12 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     server = ServerThread(create_app(settings, engine), "127.0.0.1", port)
     server.start()
-    print(f"lineside demo: server listening on {server.url} (plant riverside-1, database {data_dir / 'server.db'})")
+    write_state(DemoState(server.url, url, str(data_dir), args.station, os.getpid()))
+    print(f"lineside demo: plant {demo_codes()['plant']}")
+    print("\n".join(whereabouts_lines(demo_whereabouts())), flush=True)
     try:
         if args.server_only or not _kiosk_available():
-            print("Press Ctrl+C to stop. `lineside demo --codes` lists what to scan.")
+            print("Press Ctrl+C to stop. `lineside demo --codes` lists what to scan.", flush=True)
             while True:
                 time.sleep(3600)
         from kiosk.app import run_kiosk
@@ -162,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         server.stop()
+        mark_stopped(os.getpid())
 
 
 def _kiosk_available() -> bool:

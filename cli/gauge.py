@@ -40,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"lineside: {exc} (give a date like 2026-11-01 or 2026-11-01T06:00)")
         return 2
-    use = gauge_use(open_engine(args, migrate_embedded=False), args.device, since, until)
+    from cli.plant_time import plant_clock
+
+    engine = open_engine(args, migrate_embedded=False)
+    clock = plant_clock(engine)
+    use = gauge_use(engine, args.device, since, until)
     if args.json:
         print(json.dumps(asdict(use), default=str, indent=2))
         return 0 if use.measured else 1
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.device}: {use.measured} measurements on {len(use.lots)} lots")
     for line in use.lines:
         print(f"  {line.characteristic:16} at {line.station:10} {line.measured:6} measured, "
-              f"{line.failed} out of tolerance, {line.first:%Y-%m-%d %H:%M} to {line.last:%Y-%m-%d %H:%M} UTC")
+              f"{line.failed} out of tolerance, {clock.show(line.first)} to {clock.show(line.last)}")
     print("lots:")
     for lot in use.lots:
         print(f"  {lot.lot:32} {lot.status or 'not made yet':12} {lot.measured} measured")

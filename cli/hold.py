@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from cli.common import add_database_option, fail, open_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -13,7 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_database_option(p)
     p.add_argument("action", choices=["list", "place", "release"])
     p.add_argument(
-        "target", nargs="?", help="place: the lot/station/work order; release: the hold id"
+        "target",
+        nargs="?",
+        help="place: the lot/station/work order; release: the hold id or its first characters",
     )
     p.add_argument(
         "--type",
@@ -30,49 +36,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-    from sqlmodel import Session
-
-    from server.models import Hold
     from server.quality import actions as qe
 
     engine = open_engine(args, migrate_embedded=False)
     if args.action == "list":
-        with Session(engine) as session:
-            stmt = select(Hold).order_by(Hold.placed_at)
-            if not args.all:
-                stmt = stmt.where(Hold.status == "open")
-            holds = list(session.execute(stmt).scalars())
-        if args.json:
-            print(
-                json.dumps(
-                    [
-                        {
-                            "id": h.id,
-                            "target_type": h.target_type,
-                            "target": h.target,
-                            "reason": h.reason,
-                            "source": h.source,
-                            "status": h.status,
-                            "ncr": h.ncr,
-                            "placed_by": h.placed_by,
-                            "placed_at": h.placed_at,
-                        }
-                        for h in holds
-                    ],
-                    default=str,
-                )
-            )
-        else:
-            for h in holds:
-                print(
-                    f"{h.id}  {h.status:8} {h.target_type:10} {h.target:22} {h.ncr or '-':15} {h.source:15} {h.reason}"
-                )
-            if not holds:
-                print("no open holds")
-        return 0
+        return list_holds(engine, args)
     if not args.target or not args.badge:
         return fail(f"hold {args.action} needs a target and --badge")
+    named = args.target
     if args.action == "place":
         if not args.reason:
             return fail("hold place needs --reason")
@@ -85,9 +56,65 @@ def run(args: argparse.Namespace) -> int:
             include_downstream=args.downstream,
         )
     else:
-        result = qe.release_hold(engine, args.target, badge=args.badge, note=args.reason)
+        from sqlmodel import Session
+
+        from cli.hold_ids import HoldIdError, resolve_hold_id
+
+        try:
+            with Session(engine) as session:
+                hold_id = resolve_hold_id(session, args.target)
+        except HoldIdError as exc:
+            return fail(str(exc))
+        result = qe.release_hold(engine, hold_id, badge=args.badge, note=args.reason)
+        named = hold_id
     if result.status == "rejected":
         return fail(result.reason or "refused")
     held = result.outcome.get("held")
-    print(f"{args.action}d: {', '.join(held) if held else args.target}")
+    print(f"{args.action}d: {', '.join(held) if held else named}")
+    return 0
+
+
+def list_holds(engine: Engine, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from cli.hold_ids import short_ids
+    from cli.plant_time import plant_clock
+    from server.db import as_utc
+    from server.models import Hold
+
+    with Session(engine) as session:
+        stmt = select(Hold).order_by(Hold.placed_at, Hold.id)
+        if not args.all:
+            stmt = stmt.where(Hold.status == "open")
+        holds = list(session.execute(stmt).scalars())
+        short = short_ids(session, [h.id for h in holds])
+    if args.json:
+        rows = [
+            {
+                "id": h.id,
+                "short_id": short[h.id],
+                "target_type": h.target_type,
+                "target": h.target,
+                "reason": h.reason,
+                "source": h.source,
+                "status": h.status,
+                "ncr": h.ncr,
+                "placed_by": h.placed_by,
+                "placed_at": as_utc(h.placed_at),
+                "released_by": h.released_by,
+                "released_at": as_utc(h.released_at),
+            }
+            for h in holds
+        ]
+        print(json.dumps(rows, default=lambda v: v.isoformat()))
+        return 0
+    clock = plant_clock(engine)
+    for h in holds:
+        print(
+            f"{short[h.id]:8}  {h.status:8} {h.target_type:10} {h.target:22} {h.ncr or '-':15} "
+            f"{h.source:15} {clock.show(h.placed_at)}  by {h.placed_by or '-':10} {h.reason}"
+        )
+    if not holds:
+        print("no holds" if args.all else "no open holds")
     return 0

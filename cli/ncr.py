@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ncr", nargs="?", help="NCR number (show, disposition) or title (open)")
     p.add_argument("--kind", choices=["use_as_is", "rework", "scrap", "return_to_vendor", "sort"])
     p.add_argument("--badge", help="signer's badge")
-    p.add_argument("--pin", help="signer's PIN (prompted when omitted; or $LINESIDE_PIN)")
+    p.add_argument("--pin", help="signer's PIN (default: $LINESIDE_PIN, else asked on a terminal)")
     p.add_argument("--meaning", help="meaning of the signature (default: 'approved <kind>')")
     p.add_argument("--operation", type=int, help="rework: routing operation to rework on")
     p.add_argument("--release-qty", type=float, default=0)
@@ -33,11 +33,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
+    from cli.plant_time import plant_clock
     from server.api.quality import list_ncrs, ncr_out
     from server.models_quality import Ncr
     from server.quality import actions as qe
 
     engine = open_engine(args, migrate_embedded=False)
+    clock = plant_clock(engine)
     if args.action == "list":
         with Session(engine) as session:
             ncrs = list_ncrs(None, session, "all" if args.all else "open", 2000)  # type: ignore[arg-type]
@@ -45,11 +47,13 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps([n.model_dump(mode="json") for n in ncrs]))
         else:
             for n in ncrs:
+                critical = "CRITICAL " if n.critical else ""
                 print(
-                    f"{n.id:16} {n.status:18} {'CRITICAL ' if n.critical else ''}{n.title}  lots: {', '.join(n.lots) or '-'}"
+                    f"{n.id:16} {n.status:18} opened {clock.show(n.opened_at)}  "
+                    f"{critical}{n.title}  lots: {', '.join(n.lots) or '-'}"
                 )
             if not ncrs:
-                print("no open NCRs")
+                print("no NCRs" if args.all else "no open NCRs")
         return 0
     if not args.ncr:
         return fail(f"ncr {args.action} needs an NCR number")
@@ -61,17 +65,21 @@ def run(args: argparse.Namespace) -> int:
             return fail(results[0].reason or "refused")
         print(ncr_id)
         return 0
+    from cli.hold_ids import short_ids
+
     with Session(engine) as session:
         ncr = session.get(Ncr, args.ncr)
         if ncr is None:
             return fail(f"{args.ncr} does not exist")
         out = ncr_out(session, ncr)
+        short = short_ids(session, [h.id for h in out.holds])
     if args.action == "show":
         if args.json:
             print(out.model_dump_json(indent=2))
             return 0
         print(
-            f"{out.id}  {out.status.upper()}  {'CRITICAL  ' if out.critical else ''}opened {out.opened_at:%Y-%m-%d %H:%M} by {out.opened_by or '-'}"
+            f"{out.id}  {out.status.upper()}  {'CRITICAL  ' if out.critical else ''}"
+            f"opened {clock.show(out.opened_at)} by {out.opened_by or '-'}"
         )
         print(f"  {out.title}\n  {out.description}")
         print(
@@ -82,14 +90,15 @@ def run(args: argparse.Namespace) -> int:
                 f"  measured {m['characteristic']} = {m['value']} {m.get('unit', '')} (limits {m.get('lsl')} … {m.get('usl')})"
             )
         for h in out.holds:
-            print(f"  hold {h.id} {h.status:8} {h.target_type} {h.target}")
+            print(f"  hold {short[h.id]} {h.status:8} {h.target_type} {h.target}")
         for d in out.dispositions:
             print(
                 f"  disposition {d.kind} {d.status} ({len(d.signatures)}/{d.signatures_required} signatures)"
             )
             for s in d.signatures:
                 print(
-                    f"    signed by {s.signer_name} ({s.signer}, {s.role}) at {s.signed_at:%Y-%m-%d %H:%M:%S}: "
+                    f"    signed by {s.signer_name} ({s.signer}, {s.role}) "
+                    f"at {clock.show(s.signed_at, seconds=True)}: "
                     f"{s.meaning}  [{s.record_hash[:16]}]"
                 )
         return 0
@@ -98,11 +107,16 @@ def run(args: argparse.Namespace) -> int:
     kind = args.kind or next((d.kind for d in out.dispositions if d.status == "pending"), None)
     if kind is None:
         return fail("ncr disposition needs --kind to propose one")
-    pin = (
-        args.pin
-        or os.environ.get("LINESIDE_PIN")
-        or (getpass.getpass(f"PIN for {args.badge}: ") if sys.stdin.isatty() else "")
-    )
+    pin = args.pin or os.environ.get("LINESIDE_PIN")
+    if not pin:
+        if not sys.stdin.isatty():
+            return fail(
+                f"ncr disposition: no PIN for {args.badge} and no terminal to ask on "
+                "(stdin is not a terminal); pass --pin or set LINESIDE_PIN. Nothing was signed."
+            )
+        pin = getpass.getpass(f"PIN for {args.badge}: ")
+        if not pin:
+            return fail("ncr disposition: no PIN entered; nothing was signed")
     details: dict[str, object] = {}
     if args.operation is not None:
         details["operation"] = args.operation

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from server.services.plant_import import import_plant
 
-    summary = import_plant(open_engine(args), plant)
+    summary = import_plant(open_engine(args, create=True), plant)
     print(summary.describe())
     return 0
 

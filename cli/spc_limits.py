@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from cli.common import add_database_option, fail, open_engine
+from cli.plant_time import PlantClock, plant_clock
 
 
 def _when(text: str) -> datetime:
@@ -70,13 +71,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_signals)
 
 
-def _print_limits(view: dict[str, Any]) -> None:
+def _print_limits(view: dict[str, Any], clock: PlantClock) -> None:
     state = "active" if view["active"] else "retired"
     sigma = "-" if view["sigma"] is None else format(view["sigma"], ".6g")
     print(
         f"{view['characteristic']} v{view['version']} ({state}): {view['chart']}, "
         f"centre {view['center']:.6g}, sigma {sigma}, "
-        f"frozen by {view['frozen_by']} at {view['frozen_at']}: {view['reason']}"
+        f"frozen by {view['frozen_by']} at {clock.show(view['frozen_at'])}: {view['reason']}"
     )
     for line in view["lines"]:
         print(
@@ -93,6 +94,7 @@ def run_limits(args: argparse.Namespace) -> int:
     from server.spc import service as spc
 
     engine = open_engine(args, migrate_embedded=False)
+    clock = plant_clock(engine)  # before the session: on SQLite it holds the write lock
     try:
         with Session(engine) as session:
             if args.action == "show":
@@ -100,7 +102,7 @@ def run_limits(args: argparse.Namespace) -> int:
                 if args.json:
                     print(json.dumps(history, default=str))
                 for view in [] if args.json else history:
-                    _print_limits(view)
+                    _print_limits(view, clock)
                 if not history and not args.json:
                     print(f"{args.characteristic} has no frozen control limits")
                 return 0
@@ -156,7 +158,7 @@ def run_limits(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(view, default=str))
     else:
-        _print_limits(view)
+        _print_limits(view, clock)
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from cli.common import add_database_option, fail, open_engine
 
 if TYPE_CHECKING:
+    from cli.plant_time import PlantClock
     from core.trace_result import TraceNode, TraceResult
 
 
@@ -45,10 +46,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cli.plant_time import plant_clock
     from server.trace.query import TraceError, UnknownLot, trace
 
     engine = open_engine(args, migrate_embedded=False)
     try:
+        clock = plant_clock(engine)
         result = trace(engine, args.lot, args.direction, args.depth, args.limit, args.offset)
     except UnknownLot as exc:
         return fail(str(exc), 1)
@@ -59,24 +62,31 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.model_dump(mode="json")))
     else:
-        print("\n".join(render(result)))
+        print("\n".join(render(result, clock)))
     return 0
 
 
 # --- the readable tree ------------------------------------------------------
 
 
-def _when(node: TraceNode) -> str:
+def _when(node: TraceNode, clock: PlantClock | None = None) -> str:
     start = node.started_at or node.created_at
     if start is None:
         return ""
+    end = node.ended_at if node.started_at is not None else None
+    if clock is not None:  # "2026-12-06 14:03–14:40 CET", on the plant's clock
+        text = clock.show(start)
+        if end is not None:
+            day, _, zone = text.rpartition(" ")
+            text = f"{day}–{clock.show(end).split(' ')[1]} {zone}"
+        return text
     text = start.strftime("%Y-%m-%d %H:%M")
-    if node.ended_at is not None and node.started_at is not None:
-        text += "–" + node.ended_at.strftime("%H:%M")
+    if end is not None:
+        text += "–" + end.strftime("%H:%M")
     return text
 
 
-def describe(node: TraceNode) -> str:
+def describe(node: TraceNode, clock: PlantClock | None = None) -> str:
     """One line about a node: what it is, how much, where it stands, where it came from."""
     if node.kind == "unknown":
         return f"{node.lot}  (not a known lot: the genealogy names it but no lot record exists)"
@@ -101,7 +111,7 @@ def describe(node: TraceNode) -> str:
         who += f" [{', '.join(node.equipment)}]"
     if who:
         parts.append(who)
-    when = _when(node)
+    when = _when(node, clock)
     if when:
         parts.append(when)
     fails = [s for s in node.measurements if s.fails]
@@ -122,8 +132,9 @@ def describe(node: TraceNode) -> str:
     return "  ".join(p for p in parts if p)
 
 
-def render(result: TraceResult) -> list[str]:
-    """The trace as a tree from the root; lots met again are named, not repeated."""
+def render(result: TraceResult, clock: PlantClock | None = None) -> list[str]:
+    """The trace as a tree from the root; lots met again are named, not repeated. With
+    ``clock`` times are on the plant's clock with the zone named."""
     way = "what went into it" if result.direction == "backward" else "where it went"
     levels = "level" if result.deepest == 1 else "levels"
     lines = [
@@ -133,7 +144,7 @@ def render(result: TraceResult) -> list[str]:
     by_lot = {n.lot: n for n in result.lots}
     root = by_lot.get(result.root)
     if root is None:  # a later page: no root to hang the tree from
-        lines += [f"{'  ' * n.depth}{describe(n)}" for n in result.lots]
+        lines += [f"{'  ' * n.depth}{describe(n, clock)}" for n in result.lots]
     else:
         placed = {root.lot}
         children: dict[str, list[tuple[str, str]]] = {}
@@ -148,8 +159,8 @@ def render(result: TraceResult) -> list[str]:
                 elif target is not None:
                     kids.append(("=" + link.lot, label))
         arrow = "<-" if result.direction == "backward" else "->"
-        lines.append(describe(root))
-        _branch(root.lot, "", children, by_lot, arrow, lines)
+        lines.append(describe(root, clock))
+        _branch(root.lot, "", children, by_lot, arrow, lines, clock)
     if result.truncated:
         lines.append(
             f"... {result.total - result.offset - len(result.lots)} more lots: "
@@ -177,6 +188,7 @@ def _branch(
     by_lot: dict[str, TraceNode],
     arrow: str,
     lines: list[str],
+    clock: PlantClock | None = None,
 ) -> None:
     kids = children.get(lot, [])
     node = by_lot[lot]
@@ -187,8 +199,8 @@ def _branch(
         if kid.startswith("="):
             lines.append(f"{prefix}{elbow}{label} {arrow} {kid[1:]} (shown above)")
             continue
-        lines.append(f"{prefix}{elbow}{label} {arrow} {describe(by_lot[kid])}")
-        _branch(kid, prefix + pad, children, by_lot, arrow, lines)
+        lines.append(f"{prefix}{elbow}{label} {arrow} {describe(by_lot[kid], clock)}")
+        _branch(kid, prefix + pad, children, by_lot, arrow, lines, clock)
     if hidden > 0:
         why = "beyond the depth limit" if node.cut else "not on this page"
         lines.append(f"{prefix}└─ ... {hidden} more ({why})")

@@ -9,11 +9,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from server.models import EventLog, Job
+from server.db import as_utc
+from server.models import EventLog, Job, Operator
 
 
 def history(engine: Engine, target: str, limit: int = 5000) -> list[dict[str, Any]]:
-    """Log rows whose payload or outcome names ``target`` (or a job that produced it), oldest first."""
+    """Log rows whose payload or outcome names ``target`` (or a job that produced it), oldest
+    first; each says who did it (badge and name) and where (station), times in UTC."""
     with Session(engine) as session:
         needles = {target}
         jobs = session.execute(
@@ -24,17 +26,22 @@ def history(engine: Engine, target: str, limit: int = 5000) -> list[dict[str, An
         conditions += [EventLog.outcome.contains(f'"{n}"') for n in needles]
         conditions.append(EventLog.station_id == target)
         rows = session.execute(
-            select(EventLog).where(or_(*conditions)).order_by(EventLog.id).limit(limit)
-        ).scalars()
+            select(EventLog, Operator.name)
+            .outerjoin(Operator, Operator.badge == EventLog.operator_id)
+            .where(or_(*conditions))
+            .order_by(EventLog.id)
+            .limit(limit)
+        ).all()
         out = []
-        for r in rows:
+        for r, operator_name in rows:
             payload = json.loads(r.payload)
             summary = ", ".join(f"{k}={v}" for k, v in payload.items() if k != "job_id") if isinstance(payload, dict) else str(payload)
             if r.reason:
                 summary += f"  [{r.reason}]"
             out.append({
                 "row": r.id, "event_id": r.event_id, "type": r.type, "station_id": r.station_id,
-                "operator_id": r.operator_id, "occurred_at": r.occurred_at, "received_at": r.received_at,
+                "operator_id": r.operator_id, "operator_name": operator_name,
+                "occurred_at": as_utc(r.occurred_at), "received_at": as_utc(r.received_at),
                 "status": r.status, "summary": summary, "hash": r.hash,
             })
         return out

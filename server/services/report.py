@@ -245,7 +245,17 @@ def _json_default(value: Any) -> Any:
 
 
 def _local(value: datetime, tz: str) -> str:
-    return value.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+    return local_time(value, tz)
+
+
+def local_time(value: datetime, tz: str, *, seconds: bool = False) -> str:
+    """``value`` on the plant's clock with the zone named: "2026-12-06 14:03 CET" (the IANA
+    name where the zone has no abbreviation); a naive ``value`` is taken as UTC."""
+    where = zone(tz)
+    local = (as_utc(value) or value).astimezone(where)
+    abbreviation = local.strftime("%Z")
+    name = abbreviation if abbreviation.isalpha() else where.key
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {name}"
 
 
 def _qty(value: float) -> str:
