@@ -24,7 +24,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from core.flow import Action, Flow, OperatorMessage
+from core.flow import Action, Flow, OperatorMessage, Prompt
 from core.flow.station import STATION_FLOW
 from core.flow.trace import TraceRequested
 from hardware.scanners.wedge import ENTER_KEYS
@@ -32,6 +32,7 @@ from kiosk.config import KioskConfig
 from kiosk.devices import StationHardware
 from kiosk.lookup import LookupFailed, StationTrace, fetch_trace
 from kiosk.service import EntryOutcome, StationService
+from kiosk.wording import released
 from screens.base import KioskScreen
 from screens.defect_picker import DefectPicker
 from screens.hints import demo_hint
@@ -74,6 +75,10 @@ class KioskApp(App[int]):
         self._actions: tuple[Action, ...] = ()
         #: The kind of prompt the last entry left; a background change of kind ends its actions.
         self._actions_prompt: type | None = None
+        #: The prompt the app last saw (entry or background change), and the entry whose
+        #: message a background change of prompt made stale (a refusal on a held station).
+        self._known_prompt: Prompt = service.state.prompt
+        self._stale: EntryOutcome | None = None
         self._current: str | None = None
         self._rejections: RejectionScreen | None = None
         self._shown_seqs: list[int] = []
@@ -129,7 +134,8 @@ class KioskApp(App[int]):
     def current_view(self) -> KioskView:
         service = self.service
         state = service.state
-        message = service.notice or (service.last.message if service.last else None)
+        last = service.last if service.last is not self._stale else None
+        message = service.notice or (last.message if last else None)
         if message is None and not service.cache.ready:
             message = OperatorMessage.warn("Waiting for the first data from the server…")
         return KioskView(
@@ -176,6 +182,7 @@ class KioskApp(App[int]):
     def _show_outcome(self, outcome: EntryOutcome) -> None:
         self._actions = outcome.actions
         self._actions_prompt = type(self.service.state.prompt)
+        self._known_prompt = self.service.state.prompt
         self._route()
 
     def open_defect_list(self) -> None:
@@ -330,7 +337,20 @@ class KioskApp(App[int]):
             # verdict: the screen follows the new kind of prompt instead of the finished entry.
             # (The server's copy of a hold the entry itself placed changes nothing: same kind.)
             self._actions = ()
+        if message.what == "state":
+            self._prompt_changed_in_background()
         self._route()
+
+    def _prompt_changed_in_background(self) -> None:
+        """A new kind of prompt without an entry: the last entry's message spoke of the one
+        left ("Station is ON HOLD", "scan #DONE"), so it goes; a released hold says so."""
+        service = self.service
+        before, after = self._known_prompt, service.state.prompt
+        self._known_prompt = after
+        if type(before) is type(after) or service.notice is not None:
+            return
+        self._stale = service.last
+        service.notice = released(before, after, service.cache)
 
     def _tick(self) -> None:
         outcome = self.service.tick()

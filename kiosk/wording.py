@@ -1,8 +1,12 @@
-"""Events in plain words, for the operator (refusals) and the replay log."""
+"""Events in plain words, for the operator (refusals) and the replay log; and what the
+operator is told when something changes at the station without an entry (a release)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from core.flow import OperatorMessage, Prompt, ReferenceData
+from core.flow.quality import HoldNotice, StationHeld
 
 
 def _q(value: Any) -> str:
@@ -34,3 +38,20 @@ def describe_event(event_type: str, payload: dict[str, Any]) -> str:
             return "job cancellation"
         case _:
             return event_type
+
+
+def released(before: Prompt, after: Prompt, reference: ReferenceData) -> OperatorMessage | None:
+    """What the operator is told when a hold notice goes away without an entry (the feed
+    brought the release while it was up); None when nothing was released."""
+    if isinstance(after, StationHeld):
+        return None
+    if isinstance(before, StationHeld):
+        if isinstance(after, HoldNotice):  # what the job touches may still be held
+            return OperatorMessage.ok("Quality released the station.")
+        return OperatorMessage.ok("Quality released the station: work can go on.")
+    if isinstance(before, HoldNotice) and not reference.open_holds(
+        before.target_type, before.target
+    ):
+        what = {"lot": "Lot", "work_order": "Work order", "unit": "Unit"}.get(before.target_type)
+        return OperatorMessage.ok(f"{what or ''} {before.target} is released from hold.".strip())
+    return None

@@ -35,6 +35,10 @@ class KioskScreen(Screen[None]):
     screen_name: ClassVar[str] = ""
     BINDINGS: ClassVar = [Binding("f2", "defect_list", "Defect list", show=False)]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._composed = False
+
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield PromptPanel()
@@ -52,15 +56,26 @@ class KioskScreen(Screen[None]):
         return cast(KioskShell, self.app)
 
     def on_mount(self) -> None:
+        self._composed = True
         self.query_one(ScanInput).focus()
         self.show(self.shell.current_view())
+
+    @property
+    def ready(self) -> bool:
+        """Every widget is composed and the app is not shutting down: safe to draw.
+
+        Once the app begins shutting down, Textual no longer waits for a screen's panels to
+        compose before the screen's own on_mount, so a screen switched to at that moment (a
+        hold arriving from the feed as the kiosk stops) mounts with empty panels.
+        """
+        return self._composed and self.app.is_running and self.is_attached
 
     def on_screen_resume(self) -> None:
         self.query_one(ScanInput).focus()
 
     def show(self, view: KioskView) -> None:
-        if not self.query(StatusBar):
-            return  # still composing (or being torn down): on_mount draws the current view
+        if not self.ready:
+            return  # still composing (on_mount draws the current view) or shutting down
         self.show_status(view)
         self.query_one(PromptPanel).show(view.prompt)
         self.query_one(MessageBar).show(view.message)
@@ -71,8 +86,8 @@ class KioskScreen(Screen[None]):
     def show_status(self, view: KioskView) -> None:
         """The status bar alone (the clock tick); nothing while the screen is still composing
         or being torn down (a screen switch can be half done when the tick comes)."""
-        for bar in self.query(StatusBar):
-            bar.show(view.state, view.status, view.now)
+        if self.ready:
+            self.query_one(StatusBar).show(view.state, view.status, view.now)
 
     def show_body(self, view: KioskView) -> None:
         """Draw the screen's own part (subclasses)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.flow import (
+    AwaitApproval,
     ConfirmCancelJob,
     ConfirmMeasurement,
     EnterDefectQty,
@@ -18,10 +19,31 @@ from core.flow import (
 )
 
 
+def _prompt_hints() -> dict[type, str]:
+    from core.flow.quality import AwaitInspector, HoldNotice, JobBlocked, StationHeld
+
+    inspector = "Inspector: scan your badge   #CANCEL: cancel job   #LOGOUT: log out"
+    return {
+        ConfirmMeasurement: "#CONFIRM: record it   or type the right value   #CANCEL: discard it",
+        ConfirmCancelJob: "#CONFIRM: cancel the job   anything else keeps it",
+        AwaitApproval: "Badge, then PIN   #CANCEL: back, nothing recorded",
+        HoldNotice: "Enter: acknowledge   #LOGOUT: log out",
+        StationHeld: "#LOGOUT: log out   Nothing else works until quality releases the station.",
+        JobBlocked: inspector,
+        AwaitInspector: inspector,
+    }
+
+
+#: Prompts that take only a few entries (holds, blocks, a confirmation): those, and no others.
+PROMPT_HINTS: dict[type, str] = _prompt_hints()
+
+
 def key_hint(state: StationState) -> str:
     prompt = state.prompt
     if isinstance(prompt, ScanBadge):
         return "Scan or type a code, then Enter."
+    if type(prompt) in PROMPT_HINTS:
+        return PROMPT_HINTS[type(prompt)]
     if prompt.modal:
         return "Enter: accept   #CANCEL: back out, nothing is recorded"
     if state.job is None:

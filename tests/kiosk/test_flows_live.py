@@ -14,6 +14,7 @@ import httpx
 from core import events as ev
 from kiosk.app import build_app
 from screens.complete import CompleteScreen
+from screens.hold_notice import HoldScreen
 from screens.home import HomeScreen
 from screens.job import JobScreen
 from screens.login import LoginScreen
@@ -252,6 +253,18 @@ async def test_offline_shift_then_reconnect_with_an_escape(
         assert job is not None and job.work_order == "WO-1001"
         await until(pilot, lambda: app.service.outbox.pending_count() == 0)
         assert app.service.rejections() == []
+        # The escape's hold on the output lot reaches the station: its notice takes the screen.
+        # Wait for it drawn, so the kiosk is not stopped halfway through the switch.
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, HoldScreen)
+            and app.screen.ready
+            and job.output_lot in str(app.screen.query_one("#hold-detail").render()),
+        )
+        detail = str(app.screen.query_one("#hold-detail").render())
+        assert "ON HOLD — DO NOT USE" in detail and "hardness out of spec" in detail
+        action = str(app.screen.query_one("#hold-action").render())
+        assert "Press Enter to acknowledge." in action
     statuses = {
         r.type: r.status for r in rows(live_server, m.EventLog, m.EventLog.station_id == "L1-SAW")
     }
