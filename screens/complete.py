@@ -9,12 +9,9 @@ from textual.widgets import Static
 from core.flow import EnterScrapQty
 from screens import render
 from screens.base import KioskScreen
+from screens.numbers import plain
 from screens.view import KioskView
 from screens.widgets import BigText
-
-
-def _q(value: float) -> str:
-    return f"{round(value, 6):g}"
 
 
 class CompleteScreen(KioskScreen):
@@ -34,14 +31,17 @@ class CompleteScreen(KioskScreen):
         if made is not None:
             title.update(Content.assemble(("JOB COMPLETE · OUTPUT LOT", "bold $success")))
             lot.set_text(made.output_lot)
-            parents = ", ".join(made.parents) or "none"
+            made_from = (
+                [("made from ", "dim"), ", ".join(made.parents)]
+                if made.parents
+                else [("no input lot recorded", "dim")]
+            )
             summary.update(
                 Content.assemble(
                     (made.output_lot, "bold reverse"),
-                    f"  {made.product}: {_q(made.good_qty)} good, {_q(made.scrap_qty)} scrap",
+                    f"  {made.product}: {plain(made.good_qty)} good, {plain(made.scrap_qty)} scrap",
                     "\n",
-                    ("made from ", "dim"),
-                    parents,
+                    *made_from,
                 )
             )
             return
@@ -50,11 +50,11 @@ class CompleteScreen(KioskScreen):
             return
         title.update(render.job_header(job))
         prompt = view.state.prompt
-        good = f"good {_q(prompt.good_qty)}" if isinstance(prompt, EnterScrapQty) else "good ?"
+        good = f"good {plain(prompt.good_qty)}" if isinstance(prompt, EnterScrapQty) else "good ?"
         summary.update(
             Content.assemble(
                 ("COMPLETING ", "bold"),
-                f"{good} · defects flagged {_q(job.defect_qty)}",
+                f"{good} · defects flagged {plain(job.defect_qty)}",
                 "\n",
                 render.materials(job),
                 "\n",

@@ -7,11 +7,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from screens.base import KioskScreen
+from screens.numbers import plain as _q
 from screens.view import KioskView
-
-
-def _q(value: float) -> str:
-    return f"{round(value, 6):g}"
 
 
 class HomeScreen(KioskScreen):

@@ -5,10 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 
 from core.flow import Job, StationState
-
-
-def _q(value: float) -> str:
-    return f"{round(value, 6):g}"
+from screens.numbers import limits as limits_text
+from screens.numbers import plain as _q
 
 
 def job_header(job: Job) -> Content:
@@ -41,12 +39,12 @@ def characteristics(job: Job, current: str | None = None) -> Content:
     parts: list[str | tuple[str, str]] = [("MEASURE", "bold")]
     for plan in job.characteristics:
         arrow = "▶ " if plan.id == current else "  "
-        limits = plan.spec().describe()
+        limits = limits_text(plan.spec())
         parts += ["\n", (arrow, "bold"), f"{plan.id:<15} {plan.name[:22]:<22} {limits:<22}"]
         if plan.last_verdict == "pass":
-            parts.append((f" {plan.last_value:g} PASS", "bold $success"))
+            parts.append((f" {_q(plan.last_value)} PASS", "bold $success"))
         elif plan.last_verdict == "fail":
-            parts.append((f" {plan.last_value:g} FAIL", "bold reverse $error"))
+            parts.append((f" {_q(plan.last_value)} FAIL", "bold reverse $error"))
         else:
             parts.append((" —", "dim"))
     return Content.assemble(*parts)

@@ -24,6 +24,7 @@ from cli.trace import branches
 from core.flow.trace import TraceRequested, TraceScanTarget
 from kiosk.lookup import StationTrace
 from screens.base import KioskScreen, KioskShell
+from screens.numbers import plain as _q
 from screens.view import KioskView
 from screens.widgets import ScanInput
 
@@ -37,10 +38,6 @@ Piece = str | tuple[str, str]
 
 class TraceShell(KioskShell, Protocol):
     def close_trace(self) -> None: ...
-
-
-def _q(value: float) -> str:
-    return f"{round(value, 6):g}"
 
 
 def _root_node(trace: StationTrace) -> TraceNode | None:

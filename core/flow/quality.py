@@ -45,6 +45,7 @@ from core.flow.state import (
     StationState,
     register_prompt,
 )
+from core.permissions import with_article
 from core.quality.inspection import (
     CheckRecord,
     InspectionRule,
@@ -321,7 +322,9 @@ def _inspector_badge(turn: Turn) -> str | None | StepResult:
     if who is None or not who.active:
         return turn.refuse(f"Badge {scan.badge} is not known here.")  # type: ignore[union-attr]
     if who.role not in INSPECTOR_ROLES:
-        return turn.refuse(f"{who.name} is an {who.role}: this check needs an inspector.")
+        return turn.refuse(
+            f"{who.name} is {with_article(who.role)}: this check needs an inspector."
+        )
     return who.badge
 
 

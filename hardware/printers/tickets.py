@@ -160,7 +160,11 @@ def _when(at: datetime) -> str:
 
 
 def _qty(quantity: float, unit: str) -> str:
-    number = f"{quantity:g}" if isinstance(quantity, float) else str(quantity)
+    """The quantity as people write it ("48 pcs", "1500000 pcs"), never "1.5e+06"."""
+    if isinstance(quantity, float):
+        number = f"{quantity:.6f}".rstrip("0").rstrip(".") or "0"
+    else:
+        number = str(quantity)
     return f"{number} {unit}".strip()
 
 

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.flow import OperatorMessage
+from screens.numbers import plain_text
 
 _MARK = {"ok": "✔", "info": "›", "warn": "▲", "error": "✖"}
 
@@ -24,4 +25,4 @@ class MessageBar(Static):
         if message is None:
             self.update("")
             return
-        self.update(Content(f"{_MARK.get(message.level, '›')} {message.text}"))
+        self.update(Content(f"{_MARK.get(message.level, '›')} {plain_text(message.text)}"))

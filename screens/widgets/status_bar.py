@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.flow import StationState
+from core.permissions import role_name
 from kiosk.service import DeviceLine, StationStatus
 
 
@@ -58,7 +59,7 @@ class StatusBar(Static):
         name = f" {status.station_name}" if status.station_name else ""
         left = Content.assemble((f" {status.station_id} ", "bold reverse"), name)
         op = state.operator
-        who = Content(f"{op.name} · {op.role.replace('_', ' ')}" if op else "nobody logged in")
+        who = Content(f"{op.name} · {role_name(op.role)}" if op else "nobody logged in")
         link = Content.assemble(link_content(status, local), (f" {local:%H:%M} ", "bold"))
         devices = devices_content(status.devices)
 

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.flow import ShowVerdict
+from screens.numbers import NO_LIMITS, limits, plain
 from screens.widgets.big_text import BigText
 
 
@@ -35,12 +36,12 @@ class VerdictPanel(Vertical):
             return
         word = "PASS" if verdict.verdict == "pass" else "FAIL"
         self.query_one("#verdict-word", BigText).set_text(word)
-        self.query_one("#verdict-value", BigText).set_text(f"{verdict.value:g}")
+        self.query_one("#verdict-value", BigText).set_text(plain(verdict.value))
         spec = verdict.spec
-        detail = (
-            f"{verdict.name} ({verdict.characteristic}) = {verdict.value:g} {spec.unit}".rstrip()
-        )
-        detail += f"\nlimits {spec.describe()}"
+        shown = f"{plain(verdict.value)} {spec.unit}".rstrip()
+        detail = f"{verdict.name} ({verdict.characteristic}) = {shown}"
+        bounds = limits(spec)
+        detail += f"\n{bounds}" if bounds == NO_LIMITS else f"\nlimits {bounds}"
         if verdict.verdict == "fail":
             side = "below LSL" if spec.lsl is not None and verdict.value < spec.lsl else "above USL"
             detail += f"  ·  {side}"
