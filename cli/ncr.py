@@ -7,8 +7,10 @@ import getpass
 import json
 import os
 import sys
+from typing import Any
 
 from cli.common import add_database_option, fail, open_engine
+from core.verdict import NO_LIMITS, Spec, limits, plain
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +30,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
+
+
+def measured(m: dict[str, Any]) -> str:
+    """An NCR's measurement as the quality engineer reads it, with only the limits that
+    exist: ``measured SHAFT-RA = 0.93 um (limits ≤ 0.8 um)``, ``... (no limits)``.
+
+    A measurement recorded without its limits (an SPC signal's subgroup) shows none."""
+    unit = m.get("unit") or ""
+    value = m.get("value")
+    shown = plain(value) if isinstance(value, int | float) else str(value)
+    said = f"measured {m['characteristic']} = {f'{shown} {unit}'.rstrip()}"
+    if "lsl" not in m and "usl" not in m:
+        return said
+    bounds = limits(Spec(nominal=None, lsl=m.get("lsl"), usl=m.get("usl"), unit=unit))
+    return f"{said} ({bounds if bounds == NO_LIMITS else f'limits {bounds}'})"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,9 +103,7 @@ def run(args: argparse.Namespace) -> int:
             f"  lots: {', '.join(out.lots) or '-'}   station: {out.station_id or '-'}   qty affected: {out.qty_affected:g}"
         )
         for m in out.measurements:
-            print(
-                f"  measured {m['characteristic']} = {m['value']} {m.get('unit', '')} (limits {m.get('lsl')} … {m.get('usl')})"
-            )
+            print(f"  {measured(m)}")
         for h in out.holds:
             print(f"  hold {short[h.id]} {h.status:8} {h.target_type} {h.target}")
         for d in out.dispositions:

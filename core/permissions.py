@@ -118,8 +118,19 @@ def roles_for(action: Action) -> list[str]:
     return [r for r in ROLES if action in TABLE[r]]
 
 
+#: Letters whose names start with a vowel sound: an MRB member, an SPC engineer, an HR clerk.
+_VOWEL_LETTERS = frozenset("AEFHILMNORSX")
+
+
 def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
+    """The article ``word`` takes when said aloud: an operator, a supervisor, an MRB member."""
+    first = word.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():  # an initialism, read letter by letter
+        return "an" if first[0] in _VOWEL_LETTERS else "a"
+    lower = first.lower()
+    if lower.startswith(("uni", "use", "usu", "eu", "one")):  # said with a "y" or "w": a unit lead
+        return "a"
+    return "an" if lower[:1] in ("a", "e", "i", "o", "u") else "a"
 
 
 def role_list(roles: list[str]) -> str:
@@ -136,6 +147,7 @@ def role_name(role: str) -> str:
 
 
 def with_article(role: str) -> str:
+    """The role as people say it: ``an operator``, ``a quality engineer``, ``an MRB member``."""
     name = role_name(role)
     return f"{_article(name)} {name}"
 

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import re
 
-from core.verdict import Spec
+# Worded in core, so the command line writes numbers and limits as the kiosk does.
+from core.verdict import NO_LIMITS, limits, plain
 
-NO_LIMITS = "no limits"
+__all__ = ["NO_LIMITS", "limits", "plain", "plain_text"]
 
 #: A number in Python's exponent notation ("1e+03", "8.12e-04") inside a sentence.
 _EXPONENT = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?e[-+]\d+(?![\w.])")
-
-
-def plain(value: float, places: int = 6) -> str:
-    """``value`` in positional notation with at most ``places`` decimals and no trailing
-    zeros: 1000, 0.0125, 155.5, 1234567."""
-    if math.isnan(value):
-        return "not a number"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
 
 
 def plain_text(text: str) -> str:
@@ -31,15 +20,3 @@ def plain_text(text: str) -> str:
     operator reads them.
     """
     return _EXPONENT.sub(lambda m: plain(float(m.group())), text)
-
-
-def limits(spec: Spec) -> str:
-    """The limits that exist: "154.5 … 155.5 mm", "≤ 0.8 mm", "≥ 2 Nm", or "no limits"."""
-    unit = f" {spec.unit}" if spec.unit else ""
-    if spec.lsl is not None and spec.usl is not None:
-        return f"{plain(spec.lsl)} … {plain(spec.usl)}{unit}"
-    if spec.usl is not None:
-        return f"≤ {plain(spec.usl)}{unit}"
-    if spec.lsl is not None:
-        return f"≥ {plain(spec.lsl)}{unit}"
-    return NO_LIMITS

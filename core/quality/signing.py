@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
+from core.permissions import with_article
+
 DispositionKind = Literal["use_as_is", "rework", "scrap", "return_to_vendor", "sort"]
 DISPOSITION_KINDS: tuple[str, ...] = ("use_as_is", "rework", "scrap", "return_to_vendor", "sort")
 SIGNING_ROLES: frozenset[str] = frozenset({"quality_engineer", "mrb"})
@@ -29,7 +31,9 @@ def signer_problem(role: str | None, badge: str, signed_by: list[str]) -> str | 
     if role is None:
         return f"badge {badge} is not an active operator"
     if role not in SIGNING_ROLES:
-        return f"{badge} is a {role.replace('_', ' ')}; a disposition needs a quality engineer or MRB member"
+        return (
+            f"{badge} is {with_article(role)}; a disposition needs a quality engineer or MRB member"
+        )
     if badge in signed_by:
         return f"{badge} has already signed this disposition; a second, different signer is needed"
     return None

@@ -56,6 +56,12 @@ def react_to_point(
     return _extend_signal(ctx, ch, wo, lead, record, violations, version)
 
 
+def point_range(first: int, last: int) -> str:
+    """Chart points ``first``..``last`` (0-based indexes) as the operator counts them on the
+    chart, from point 1: "points 5-7", or "point 7" for one."""
+    return f"point {last + 1}" if first == last else f"points {first + 1}-{last + 1}"
+
+
 def signal_message(ch: m.Characteristic, station: str, violations: Sequence[Violation]) -> str:
     said = "; ".join(
         f"{v.rule}: {v.message}" + (f" ({v.part})" if v.part else "") for v in violations
@@ -186,7 +192,7 @@ def _open_signal(
         ),
         signal_id,
     )
-    reason = f"{message} (points {first}-{record.idx}, limits v{version})"
+    reason = f"{message} ({point_range(first, record.idx)}, limits v{version})"
     react(
         ctx, kinds, source="spc_signal", reason=reason,
         title=f"SPC signal: {ch.name} at {station}", lots=lots, units=units,
@@ -261,8 +267,8 @@ def _extend_signal(
         )
         record.signal_id = str(signal_id)
     reason = (
-        f"made while SPC signal on {ch.id} at {ctx.station_id} (point {lead.point}) was "
-        f"unacknowledged: point {record.idx}"
+        f"made while SPC signal on {ch.id} at {ctx.station_id} (point {lead.point + 1}) was "
+        f"unacknowledged: point {record.idx + 1}"
     )
     holding = [k for k in kinds if k in ("hold_lot", "hold_unit")]
     if holding and (lots or units or downstream):

@@ -36,9 +36,11 @@ def test_hold_ncr_disposition_and_history(engine: Engine, capsys: pytest.Capture
     assert hold["target"] == "LOT-CLI-1" and hold["ncr"] == ncr
     assert main(["ncr", "show", ncr, *db]) == 0
     shown = capsys.readouterr().out
-    assert "SHAFT-CUT-LEN = 153.0 mm" in shown and "LOT-CLI-1" in shown
+    assert "measured SHAFT-CUT-LEN = 153 mm (limits 154.5 … 155.5 mm)" in shown
+    assert "LOT-CLI-1" in shown
     assert main(["ncr", "disposition", ncr, "--kind", "use_as_is", "--badge", "EMP1004", "--pin", "1004", *db]) == 2
-    assert "quality engineer or MRB" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert "a disposition needs a quality engineer or MRB member (EMP1004 is an operator)" in refused
     assert main(["ncr", "disposition", ncr, "--kind", "use_as_is", "--badge", "EMP1010", "--pin", "1010", *db]) == 0
     assert "executed" in capsys.readouterr().out
     assert main(["hold", "list", *db]) == 0
@@ -51,6 +53,45 @@ def test_hold_ncr_disposition_and_history(engine: Engine, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "NcrOpened" in out and "DispositionSigned" in out and "SignatureRefused" in out
     assert main(["audit", "verify", *db]) == 0
+
+
+def test_ncr_show_names_only_the_limits_that_exist(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = uuid.uuid4()
+    started = ev.JobStarted(job_id=job, work_order="WO-3001", operation=10, output_lot="LOT-CLI-F")
+    flatness = ev.MeasurementRecorded(job_id=job, characteristic="COVER-FLAT", value=0.08)
+    results = ingest_batch(
+        engine, [event(started, station="L1-MILL"), event(flatness, station="L1-MILL")], "L1-MILL"
+    )
+    assert main(["ncr", "show", results[1].outcome["ncr"], "--database-url", url(engine)]) == 0
+    shown = capsys.readouterr().out
+    assert "measured COVER-FLAT = 0.08 mm (limits ≤ 0.05 mm)" in shown  # flatness: no lower limit
+    assert "None" not in shown
+
+
+@pytest.mark.parametrize(
+    ("measurement", "line"),
+    [
+        ({"characteristic": "SHAFT-DIA", "value": 12.03, "lsl": 11.98, "usl": 12.02, "unit": "mm"},
+         "measured SHAFT-DIA = 12.03 mm (limits 11.98 … 12.02 mm)"),
+        ({"characteristic": "SHAFT-RA", "value": 0.93, "lsl": None, "usl": 0.8, "unit": "um"},
+         "measured SHAFT-RA = 0.93 um (limits ≤ 0.8 um)"),
+        ({"characteristic": "TORQUE", "value": 2.1, "lsl": 2.5, "usl": None, "unit": "Nm"},
+         "measured TORQUE = 2.1 Nm (limits ≥ 2.5 Nm)"),
+        ({"characteristic": "NOTE", "value": 3.0, "lsl": None, "usl": None, "unit": ""},
+         "measured NOTE = 3 (no limits)"),
+        # a subgroup an SPC signal put on the NCR carries no spec limits
+        ({"characteristic": "SHAFT-LEN", "value": 150.04, "unit": "mm", "point": 6},
+         "measured SHAFT-LEN = 150.04 mm"),
+    ],
+)  # fmt: skip
+def test_a_measurement_line_shows_the_limits_that_exist(
+    measurement: dict[str, object], line: str
+) -> None:
+    from cli.ncr import measured
+
+    assert measured(measurement) == line
 
 
 def test_manual_hold_place_and_release(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,7 +30,7 @@ def test_plain_numbers_never_use_exponents(value: float, shown: str) -> None:
 
 
 def test_exponents_in_sentences_are_written_out() -> None:
-    # what core.verdict says of a slipped decimal (f"{ratio:.3g}×")
+    # a ratio formatted with :g (core writes its own ratios out: tests/core/test_verdict.py)
     said = f"155000 is {1000.0:.3g}× the nominal 155 mm"
     assert "e+" in said
     assert plain_text(said) == "155000 is 1000× the nominal 155 mm"

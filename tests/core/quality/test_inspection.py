@@ -95,7 +95,12 @@ def test_signing_rules() -> None:
     assert signatures_required("use_as_is", critical=True) == 2
     assert signatures_required("use_as_is", critical=False) == 1
     assert signatures_required("scrap", critical=True) == 1
-    assert "quality engineer" in (signer_problem("operator", "EMP1", []) or "")
+    assert signer_problem("operator", "EMP1", []) == (
+        "EMP1 is an operator; a disposition needs a quality engineer or MRB member"
+    )
+    assert signer_problem("supervisor", "EMP9", []) == (
+        "EMP9 is a supervisor; a disposition needs a quality engineer or MRB member"
+    )
     assert "already signed" in (signer_problem("mrb", "EMP1", ["EMP1"]) or "")
     assert signer_problem("quality_engineer", "EMP1", ["EMP2"]) is None
     fails = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
