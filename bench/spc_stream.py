@@ -45,6 +45,7 @@ MEAN, SIGMA = 150.0, 0.01
 RULES = parse_rules("nelson")  # the longest windows (15 points): the most rule state to rebuild
 LIMITS = standard_limits("imr", center=MEAN, sigma=SIGMA)
 JOB_SIZE = 500  # measurements per job (one output lot)
+WORK_ORDER = "WO-BENCH-SPC"  # sized for the run: a demo order of 50 would over-run at once
 
 
 def in_control(n: int, seed: int = 1) -> np.ndarray:
@@ -62,36 +63,48 @@ def in_control(n: int, seed: int = 1) -> np.ndarray:
 
 
 class Station:
-    """L1-TURN turning shafts: jobs of JOB_SIZE measurements of SHAFT-LEN."""
+    """L1-TURN turning shafts: jobs of JOB_SIZE measurements of SHAFT-LEN, each on a lot of
+    JOB_SIZE blanks the saw (op 10, untimed) cut first; the lot keeps its id through both."""
 
     def __init__(self, engine: Engine, values: np.ndarray) -> None:
         self.engine = engine
         self.values: Iterator[float] = iter(values.tolist())
-        self.seq = 0
+        self.seqs: dict[str, int] = {}
         self.job: uuid.UUID | None = None
+        self.lot = ""
         self.in_job = 0
+        for station in ("L1-SAW", "L1-TURN"):  # the operator badges in at both machines
+            self._post([self._raw(ev.OperatorLoggedIn(badge="EMP1001"), station)], station)
 
-    def _raw(self, payload: ev.Payload) -> dict[str, Any]:
-        self.seq += 1
+    def _raw(self, payload: ev.Payload, station: str = "L1-TURN") -> dict[str, Any]:
+        self.seqs[station] = self.seqs.get(station, 0) + 1
         return ev.make_event(
-            payload, station_id="L1-TURN", seq=self.seq, operator_id="EMP1001"
+            payload, station_id=station, seq=self.seqs[station], operator_id="EMP1001"
         ).model_dump(mode="json")
 
-    def _post(self, raws: list[dict[str, Any]]) -> None:
-        results = ingest_batch(self.engine, raws, "L1-TURN")
+    def _post(self, raws: list[dict[str, Any]], station: str = "L1-TURN") -> None:
+        results = ingest_batch(self.engine, raws, station)
         bad = [r.reason for r in results if r.status != "applied"]
         if bad:
             raise RuntimeError(bad[0])
 
     def _new_job(self) -> None:
         if self.job is not None:
-            lot = f"LOT-BENCH-{self.job.hex[:10]}"
-            self._post(
-                [self._raw(ev.JobCompleted(job_id=self.job, output_lot=lot, good_qty=self.in_job))]
-            )
+            done = ev.JobCompleted(job_id=self.job, output_lot=self.lot, good_qty=self.in_job)
+            self._post([self._raw(done)])
+        saw = uuid.uuid4()
+        self.lot = f"LOT-BENCH-{saw.hex[:10].upper()}"
+        sawn: list[ev.Payload] = [
+            ev.JobStarted(job_id=saw, work_order=WORK_ORDER, operation=10, output_lot=self.lot),
+            ev.JobCompleted(job_id=saw, output_lot=self.lot, good_qty=JOB_SIZE),
+        ]
+        self._post([self._raw(p, "L1-SAW") for p in sawn], "L1-SAW")
         self.job = uuid.uuid4()
         self.in_job = 0
-        self._post([self._raw(ev.JobStarted(job_id=self.job, work_order="WO-1001", operation=20))])
+        turn = ev.JobStarted(
+            job_id=self.job, work_order=WORK_ORDER, operation=20, output_lot=self.lot, lot=self.lot
+        )
+        self._post([self._raw(turn)])
 
     def measure(self, n: int) -> float:
         """Ingest n measurements in one batch (one job); seconds spent in ingest."""
@@ -114,9 +127,22 @@ class Station:
 
 
 def station(url: str, spc_on: bool, points: int) -> tuple[Engine, Station]:
+    from sqlmodel import Session
+
+    from server import models as m
+    from server.services.revs import next_rev
+
     engine = make_engine(url)
     upgrade(engine)
     import_plant(engine, load_plant(ROOT / "provisioning" / "plants" / "demo.toml"))
+    with Session(engine) as session:
+        jobs = points // JOB_SIZE + 2  # the last job may be partial; one lot more to spare
+        session.add(
+            m.WorkOrder(
+                number=WORK_ORDER, product="SHAFT-12", qty=JOB_SIZE * jobs, rev=next_rev(session)
+            )
+        )
+        session.commit()
     if spc_on:
         result = spc.freeze_limits(
             engine, "SHAFT-LEN", LIMITS, badge="EMP1010", reason="bench", rules=RULES

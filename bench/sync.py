@@ -16,7 +16,10 @@ after an outage.
    sustained ingest with batching, for each push batch size.
 
 Each station works its own work orders and lots (as in the chaos test), so
-nothing is refused; the script checks that no event was rejected.
+nothing is refused; the script checks that no event was rejected. A station
+whose operation is not the first of its routing (L1-TURN, L2-PACK, ...) works
+on work in process: lots of its orders that have done the earlier operations,
+one per job, started by scanning the lot's traveler.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.services.stations import enroll  # noqa: E402
+from core import routing as rt  # noqa: E402
 from core.plant import load_plant  # noqa: E402
 from server.db import make_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
@@ -72,8 +76,24 @@ def operation_at(station: str):  # type: ignore[no-untyped-def]
     raise ValueError(station)
 
 
-def prepare(url: str, stations: list[str]) -> dict[str, str]:
-    """Migrate, load the demo plant, give each station 3 work orders and its own lots."""
+def done_before(station: str) -> list[int]:
+    """The required operations a lot has done before it reaches ``station`` (none: the
+    station's operation starts the routing and makes its lot from material)."""
+    for routing in load_plant(DEMO).routings:
+        steps = [rt.Step(o.seq, o.name, o.optional, o.parallel) for o in routing.operations]
+        for op in routing.operations:
+            if station in op.stations:
+                return [s.seq for s in rt.missing_before(steps, op.seq, ())]
+    raise ValueError(station)
+
+
+def wip_lot(tag: str, job: int) -> str:
+    return f"LOT-B-{tag}-W{job}"
+
+
+def prepare(url: str, stations: list[str], jobs: int) -> dict[str, str]:
+    """Migrate, load the demo plant, give each station 3 work orders and its own lots: material,
+    and where the station's operation is not the first, ``jobs`` lots of work in process."""
     from sqlmodel import Session
 
     from server import models as m
@@ -87,11 +107,18 @@ def prepare(url: str, stations: list[str]) -> dict[str, str]:
             product, op = operation_at(st)
             tag = st.replace("-", "")
             for i in range(1, 4):
-                session.add(m.WorkOrder(number=f"WO-B-{tag}-{i}", product=product, qty=10,
+                # 10 a job: big enough that no job over-runs its order (that needs a supervisor)
+                session.add(m.WorkOrder(number=f"WO-B-{tag}-{i}", product=product, qty=10 * jobs,
                                         rev=next_rev(session)))
             for line in op.bom:
                 session.add(m.Lot(id=f"LOT-B-{tag}-{line.part}", part=line.part, qty=1e9,
                                   initial_qty=1e9, rev=next_rev(session)))
+            earlier = done_before(st)
+            for job in range(1, jobs + 1) if earlier else ():
+                # the earlier shift's work in process, waiting at the station (one lot a job)
+                session.add(m.Lot(id=wip_lot(tag, job), part=product, qty=10, initial_qty=10,
+                                  status="wip", work_order=f"WO-B-{tag}-{job % 3 + 1}",
+                                  ops_done=earlier, rev=next_rev(session)))
         session.commit()
     tokens = {st: enroll(engine, st) for st in stations}
     engine.dispose()
@@ -99,15 +126,17 @@ def prepare(url: str, stations: list[str]) -> dict[str, str]:
 
 
 def script(station: str, seed: int):  # type: ignore[no-untyped-def]
-    """Endless scans of jobs at ``station``: badge, order, lots, values (1 in 8 fails), done."""
+    """Endless scans of jobs at ``station``: badge, order (or the traveler of the lot in
+    process), lots, values (1 in 8 fails), done."""
     rng = random.Random(seed)
     _, op = operation_at(station)
     tag = station.replace("-", "")
+    traveler = bool(done_before(station))
     job = 0
     while True:
         job += 1
         yield OPERATORS[job % len(OPERATORS)]
-        yield f"WO-B-{tag}-{job % 3 + 1}"
+        yield wip_lot(tag, job) if traveler else f"WO-B-{tag}-{job % 3 + 1}"
         for line in op.bom:
             yield f"LOT-B-{tag}-{line.part}"
         for ch in op.characteristics:
@@ -359,7 +388,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="lineside-bench-sync-") as tmp:
             work = Path(tmp)
             template = dbs.create(f"{name}_tpl")
-            tokens = prepare(template, stations)
+            # a job is at least 6 scans and 3 events: lots in process for the most jobs a run makes
+            jobs = max(args.live_lines // 6, args.events // len(stations) // 3) + 2
+            tokens = prepare(template, stations, jobs)
             if args.live_lines > 0:
                 live(dbs.create(f"{name}_live", f"{name}_tpl"), tokens, args.live_lines, work)
             fill_url = dbs.create(f"{name}_fill", f"{name}_tpl")

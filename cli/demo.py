@@ -131,8 +131,32 @@ def prepare_demo_database(data_dir: Path, keep: bool = False) -> str:
     engine = make_engine(url)
     upgrade(engine)
     import_plant(engine, load_plant(DEMO_PLANT))
+    freeze_demo_limits(engine)
     engine.dispose()
     return url
+
+
+#: Control limits the demo ships frozen, as a quality engineer would after a capability
+#: study: (characteristic, process mean, process sigma).
+DEMO_LIMITS = (("SHAFT-DIA", 12.0, 0.002), ("PUMP-PRESS-FORCE", 3.2, 0.15))
+
+
+def freeze_demo_limits(engine: Any) -> None:
+    """Freeze the demo's control limits once (a kept database keeps its versions)."""
+    from sqlmodel import Session
+
+    from core.spc import parse_rules
+    from server.spc import service as spc
+
+    for characteristic, center, sigma in DEMO_LIMITS:
+        with Session(engine) as session:
+            if spc.next_version(session, characteristic) > 1:
+                continue
+            limits = spc.standard(session, characteristic, center=center, sigma=sigma)
+        spc.freeze_limits(
+            engine, characteristic, limits, badge="EMP1010",
+            reason="demo: limits from the process capability study", rules=parse_rules(spc.DEFAULT_RULES),
+        )  # fmt: skip
 
 
 class ServerThread:
@@ -197,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             station_id=args.station,
             server_url=server.url,
             token=token,
-            data_dir=data_dir / "kiosk",
+            data_dir=data_dir / "kiosk" / args.station,  # each station its own outbox and cache
             demo_hints=True,
             fake_devices=True,  # the demo plant's devices are not on this machine
         )

@@ -33,6 +33,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.schedule",
     "cli.msa",
     "cli.aql",
+    "cli.order",
 )
 
 

@@ -11,7 +11,7 @@ from cli.common import add_database_option, fail, open_engine
 if TYPE_CHECKING:
     from server.trace.recall import RecallHoldResult, RecallScope
 
-STATES = ("in_stock", "held", "shipped", "consumed", "scrapped")
+STATES = ("in_stock", "in_process", "held", "shipped", "consumed", "scrapped")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -53,6 +53,9 @@ class Part(_Strict):
 class BomLine(_Strict):
     part: Ident
     qty_per: float = Field(gt=0, allow_inf_nan=False)
+    #: A made component may be used once this operation of its own routing is done
+    #: (default: only when its whole routing is finished).
+    after_operation: int | None = Field(default=None, ge=0)
 
 
 ReactionName = Literal["hold_unit", "hold_lot", "hold_station", "line_stop", "notify"]
@@ -108,6 +111,13 @@ class Operation(_Strict):
     stations: list[Ident] = Field(min_length=1)
     bom: list[BomLine] = []
     characteristics: list[Characteristic] = []
+    #: Need not be done; the lot may go on without it.
+    optional: bool = False
+    #: Runs in any order with the parallel operations next to it in the routing.
+    parallel: bool = False
+    #: Makes a new lot (with a genealogy edge from the lot it took) instead of carrying
+    #: the lot's identity on.
+    new_lot: bool = False
 
 
 class Routing(_Strict):
@@ -158,13 +168,25 @@ class QualitySettings(_Strict):
     on_critical_defect: list[ReactionName] = ["hold_lot", "hold_station", "line_stop", "notify"]
 
 
+class ProductionSettings(_Strict):
+    """How far a work order may run over its quantity before a supervisor must confirm."""
+
+    #: Fraction of the work order quantity (0.02 = 2 %) that may be made without confirmation.
+    overrun_tolerance: float = Field(default=0.0, ge=0, le=10, allow_inf_nan=False)
+
+
 class Lot(_Strict):
     id: str = Field(min_length=1, max_length=80)
     part: Ident
     qty: float = Field(ge=0, allow_inf_nan=False)
     supplier: str | None = None
     supplier_lot: str | None = None
-    status: Literal["available", "on_hold", "consumed", "scrapped", "shipped"] = "available"
+    status: Literal["wip", "available", "on_hold", "consumed", "scrapped", "shipped"] = "available"
+    #: Opening work in process: the work order whose routing the lot is in, and the
+    #: operations already done on it (status ``wip`` until its routing is finished).
+    #: Operations done before lineside are not counted in the order's over-run check.
+    work_order: str | None = None
+    ops_done: list[int] = []
 
 
 class WorkOrder(_Strict):
@@ -187,6 +209,7 @@ class Plant(_Strict):
     plant: PlantInfo
     barcodes: BarcodePatterns = BarcodePatterns()
     quality: QualitySettings = QualitySettings()
+    production: ProductionSettings = ProductionSettings()
     suppliers: list[Supplier] = []
     parts: list[Part] = []
     routings: list[Routing] = []
@@ -226,9 +249,29 @@ class Plant(_Strict):
                 for line in op.bom:
                     if line.part not in parts:
                         problems.append(f"routing {r.product} op {op.seq}: BOM part {line.part!r} unknown")
+                    elif line.after_operation is not None:
+                        own = next((x for x in self.routings if x.product == line.part), None)
+                        if own is None or line.after_operation not in {o.seq for o in own.operations}:
+                            problems.append(
+                                f"routing {r.product} op {op.seq}: BOM part {line.part} has no "
+                                f"operation {line.after_operation} to be used after"
+                            )
+        orders = {w.number: w for w in self.work_orders}
+        routings = {r.product: r for r in self.routings}
         for lot in self.lots:
             if lot.part not in parts:
                 problems.append(f"lot {lot.id}: unknown part {lot.part!r}")
+            if lot.work_order is not None:
+                wo = orders.get(lot.work_order)
+                if wo is None or wo.product != lot.part:
+                    problems.append(f"lot {lot.id}: work order {lot.work_order!r} does not make {lot.part}")
+                else:
+                    seqs = {o.seq for o in routings[wo.product].operations} if wo.product in routings else set()
+                    unknown = sorted(set(lot.ops_done) - seqs)
+                    if unknown:
+                        problems.append(f"lot {lot.id}: {wo.product} has no operation {unknown[0]}")
+            elif lot.ops_done or lot.status == "wip":
+                problems.append(f"lot {lot.id}: work in process names its work order")
             if lot.supplier and lot.supplier not in suppliers:
                 problems.append(f"lot {lot.id}: unknown supplier {lot.supplier!r}")
         for wo in self.work_orders:

@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from core.events.spc import SpcLimitsRef, SpcSignalRef
+from core.routing import Step
 from core.verdict import Spec
 
 
@@ -38,6 +39,7 @@ class CharacteristicRef(_Ref):
 class BomLineRef(_Ref):
     part: str
     qty_per: float
+    after_operation: int | None = None
 
 
 class OperationRef(_Ref):
@@ -46,12 +48,18 @@ class OperationRef(_Ref):
     stations: list[str]
     bom: list[BomLineRef] = []
     characteristics: list[CharacteristicRef] = []
+    optional: bool = False
+    parallel: bool = False
+    new_lot: bool = False
 
 
 class RoutingRef(_Ref):
     product: str
     product_description: str = ""
     operations: list[OperationRef]
+
+    def steps(self) -> list[Step]:
+        return [Step(o.seq, o.name, o.optional, o.parallel) for o in self.operations]
 
     def operation_for(self, station_id: str) -> OperationRef | None:
         for op in self.operations:
@@ -69,6 +77,8 @@ class WorkOrderRef(_Ref):
     kind: str = "production"
     rework_lot: str | None = None
     rework_operation: int | None = None
+    #: Good units made so far at each operation (its over-run is checked against ``qty``).
+    made: dict[int, float] = {}
 
 
 class LotRef(_Ref):
@@ -78,6 +88,9 @@ class LotRef(_Ref):
     status: str
     supplier: str | None = None
     supplier_lot: str | None = None
+    #: Work in process: the work order whose routing the lot follows and the operations done.
+    work_order: str | None = None
+    ops_done: list[int] = []
 
 
 class HoldRef(_Ref):
@@ -129,5 +142,6 @@ class Feed(_Ref):
     defect_codes: list[DefectCodeRef] = []
     barcodes: dict[str, str] = {}
     quality: dict[str, list[str]] = {}
+    production: dict[str, float] = {}
     spc_signals: list[SpcSignalRef] = []  # this station's signals: opened, extended, acknowledged
     spc_limits: list[SpcLimitsRef] = []  # control limits of characteristics routed here

@@ -83,3 +83,64 @@ def first_stage(steps: Sequence[Step]) -> list[int]:
 def describe(steps: Sequence[Step]) -> str:
     """``op 20 (Turn), op 30 (Grind)``."""
     return ", ".join(f"op {s.seq}" + (f" ({s.name})" if s.name else "") for s in steps)
+
+
+# --- the rules, worded once for the kiosk and the server ------------------------------
+
+
+def start_problem(
+    lot_id: str, steps: Sequence[Step], seq: int, done: Iterable[int], skip: Iterable[int] = ()
+) -> str | None:
+    """Why operation ``seq`` may not start on lot ``lot_id`` (None: it may).
+
+    ``skip`` are required operations the start skips with a supervisor's approval.
+    """
+    finished_ = set(done)
+    if seq in finished_:
+        return f"op {seq} is already done on lot {lot_id}"
+    missing = missing_before(steps, seq, finished_ | set(skip))
+    if missing:
+        return f"lot {lot_id} is not ready for op {seq}: {describe(missing)} not done yet"
+    return None
+
+
+def skippable(steps: Sequence[Step], seq: int, done: Iterable[int]) -> list[Step]:
+    """The required operations a start of ``seq`` would skip (what a supervisor approves)."""
+    return missing_before(steps, seq, done)
+
+
+def use_problem(
+    lot_id: str, part: str, steps: Sequence[Step], done: Iterable[int], after_operation: int | None
+) -> str | None:
+    """Why made lot ``lot_id`` may not be used as a component yet (None: it may).
+
+    A component is ready when its own routing is finished, or, where the BOM says so,
+    once operation ``after_operation`` of it is done.
+    """
+    finished_ = set(done)
+    if after_operation is not None:
+        if after_operation in finished_:
+            return None
+        step = next((s for s in steps if s.seq == after_operation), Step(after_operation))
+        return f"lot {lot_id} ({part}) is not ready to use: {describe([step])} is not done yet"
+    left = remaining(steps, finished_)
+    if left:
+        return f"lot {lot_id} ({part}) is half-made: {describe(left)} still to do"
+    return None
+
+
+def overrun_problem(
+    work_order: str, ordered: float, made: float, adding: float, tolerance: float
+) -> str | None:
+    """Why ``adding`` more units to a work order needs a supervisor (None: it does not).
+
+    ``made`` is what the work order's lots already hold at this operation; ``tolerance`` is
+    the plant's allowed over-run as a fraction of the ordered quantity.
+    """
+    limit = ordered * (1 + tolerance)
+    if made + adding <= limit + 1e-9:
+        return None
+    return (
+        f"work order {work_order} is for {ordered:g}: {made + adding:g} would be made "
+        f"(over-run allowed up to {limit:g}); a supervisor must confirm"
+    )

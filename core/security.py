@@ -9,11 +9,11 @@ import secrets
 _ITERATIONS = 120_000
 
 
-def hash_pin(pin: str, salt: str | None = None) -> str:
+def hash_pin(pin: str, salt: str | None = None, iterations: int = _ITERATIONS) -> str:
     """PBKDF2-SHA256 hash of a PIN as ``pbkdf2$iterations$salt$hex``."""
     salt = salt or secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), _ITERATIONS)
-    return f"pbkdf2${_ITERATIONS}${salt}${digest.hex()}"
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), iterations)
+    return f"pbkdf2${iterations}${salt}${digest.hex()}"
 
 
 def verify_pin(pin: str, stored: str | None) -> bool:

@@ -57,6 +57,8 @@ RELEASE = Cause("release", Action.HOLD_RELEASE)
 DISPOSITION = Cause("disposition", Action.DISPOSITION_SIGN)
 REWORK = Cause("rework")
 SCRAP_AT_OPERATION = Cause("scrap at operation", Action.RUN_JOB)
+#: An operation that makes a new lot uses up the lot it took (a hold on it moves to the new lot).
+TRANSFORM = Cause("make the next lot", Action.RUN_JOB)
 ESCAPE = Cause("quality escape")  # applied as history: it happened on the floor
 START = Cause("start", Action.RUN_JOB)
 CLOSE = Cause("close", Action.ORDERS_MANAGE)
@@ -79,22 +81,22 @@ TRANSITIONS: dict[str, dict[tuple[str, str], frozenset[str]]] = {
         ("wip", "wip", (COMPLETE_OPERATION, SCRAP_AT_OPERATION, CONSUME, SPLIT, REWORK)),
         ("wip", "available", (FINISH_ROUTING, RELEASE, DISPOSITION)),
         ("wip", "on_hold", (HOLD,)),
-        ("wip", "consumed", (CONSUME, SPLIT, MERGE, REWORK, ESCAPE, DISPOSITION)),
+        ("wip", "consumed", (CONSUME, SPLIT, MERGE, REWORK, ESCAPE, DISPOSITION, TRANSFORM)),
         ("wip", "scrapped", (SCRAP_AT_OPERATION, DISPOSITION)),
         ("wip", "rework", (DISPOSITION,)),
         ("available", "available", (CONSUME, SPLIT, MERGE, SHIP, REWORK, DISPOSITION)),
         ("available", "on_hold", (HOLD,)),
-        ("available", "consumed", (CONSUME, SPLIT, MERGE, REWORK, ESCAPE, DISPOSITION)),
+        ("available", "consumed", (CONSUME, SPLIT, MERGE, REWORK, ESCAPE, DISPOSITION, TRANSFORM)),
         ("available", "shipped", (SHIP,)),
-        ("available", "scrapped", (DISPOSITION,)),
+        ("available", "scrapped", (DISPOSITION, SCRAP_AT_OPERATION)),
         ("available", "returned", (DISPOSITION,)),
         ("available", "rework", (DISPOSITION,)),
         ("available", "wip", (REWORK,)),
         ("on_hold", "on_hold", (HOLD, ESCAPE, REWORK, DISPOSITION, COMPLETE_OPERATION)),
         ("on_hold", "available", (RELEASE, DISPOSITION)),
         ("on_hold", "wip", (RELEASE, DISPOSITION)),
-        ("on_hold", "consumed", (RELEASE, DISPOSITION, REWORK, ESCAPE)),
-        ("on_hold", "scrapped", (DISPOSITION,)),
+        ("on_hold", "consumed", (RELEASE, DISPOSITION, REWORK, ESCAPE, TRANSFORM)),
+        ("on_hold", "scrapped", (DISPOSITION, SCRAP_AT_OPERATION)),
         ("on_hold", "returned", (DISPOSITION,)),
         ("on_hold", "rework", (DISPOSITION,)),
         ("rework", "consumed", (REWORK,)),

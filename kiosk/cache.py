@@ -111,6 +111,8 @@ class StationCache:
             feed["barcodes"] = json.loads(meta["barcodes"])
         if "quality" in meta:
             feed["quality"] = json.loads(meta["quality"])
+        if "production" in meta:
+            feed["production"] = json.loads(meta["production"])
         page = Feed.model_validate(feed)
         self.memory.apply_feed(page)
         self.spc.apply_feed(page)
@@ -137,6 +139,8 @@ class StationCache:
                 meta = {"cursor": str(page.cursor), "barcodes": json.dumps(page.barcodes)}
                 if page.quality:
                     meta["quality"] = json.dumps(page.quality)
+                if page.production:
+                    meta["production"] = json.dumps(page.production)
                 if page.station is not None:
                     meta["station"] = page.station.model_dump_json()
                 db.executemany(
@@ -260,6 +264,9 @@ class StationCache:
 
     def quality_settings(self) -> dict[str, list[str]]:
         return self.memory.quality_settings()
+
+    def production_settings(self) -> dict[str, float]:
+        return self.memory.production_settings()
 
     def lot(self, lot_id: str) -> LotRef | None:
         lot = self.memory.lot(lot_id)

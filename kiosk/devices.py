@@ -145,6 +145,7 @@ def traveler_ticket(
         operator=operator or action.operator,
         printed_at=action.at.astimezone(tz),
         product_name=action.product_description,
+        held=action.held,
     )
 
 

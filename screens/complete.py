@@ -29,11 +29,17 @@ class CompleteScreen(KioskScreen):
         summary = self.query_one("#complete-summary", Static)
         lot.display = made is not None
         if made is not None:
-            title.update(Content.assemble(("JOB COMPLETE · OUTPUT LOT", "bold $success")))
+            title.update(
+                Content.assemble(("JOB COMPLETE · LOT HELD: TO THE HOLD AREA", "bold $error"))
+                if made.held
+                else Content.assemble(("JOB COMPLETE · OUTPUT LOT", "bold $success"))
+            )
             lot.set_text(made.output_lot)
             made_from = (
                 [("made from ", "dim"), ", ".join(made.parents)]
                 if made.parents
+                else [(f"the same lot, through op {made.operation}", "dim")]
+                if made.operation is not None
                 else [("no input lot recorded", "dim")]
             )
             summary.update(

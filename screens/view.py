@@ -13,6 +13,7 @@ from datetime import datetime
 
 from core.flow import (
     Action,
+    AwaitApproval,
     ConfirmCancelJob,
     ConfirmMeasurement,
     EnterDefectQty,
@@ -61,6 +62,7 @@ SCREEN_FOR_PROMPT: dict[type[Prompt], str] = {
     ScanLot: "job",
     ReadyToComplete: "job",
     ConfirmCancelJob: "job",
+    AwaitApproval: "job",
     EnterMeasurement: "measure",
     ConfirmMeasurement: "measure",
     EnterDefectQty: "defect",

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from server.services.progress import OperationProgress
+
 
 class EventBatch(BaseModel):
     """A batch of events; each is validated on its own so one bad event rejects only itself."""
@@ -86,6 +88,8 @@ class WorkOrderOut(BaseModel):
     status: str
     completed_qty: float
     due: str | None
+    #: Per operation: good and scrap so far, in process, waiting, remaining.
+    operations: list[OperationProgress] = []
 
 
 class RejectedEventOut(BaseModel):

@@ -55,6 +55,11 @@ class JobStarted(Payload):
     )
     skip_reason: Note = ""
     approved_by: Id40 | None = Field(default=None, description="Who approved the skip")
+    known_rev: Int32 | None = Field(
+        default=None,
+        description="Feed cursor of the terminal's cache when it allowed the start on ``lot``; a hold "
+        "the terminal could not have known of is applied as history and raised as a quality escape",
+    )
 
 
 class JobHandedOver(Payload):

@@ -6,6 +6,7 @@ Entry points: ``step``, ``tick`` (idle logout), ``resume`` (after a restart),
 ``DEFAULT_FLOW.extend(...)`` (see ``core.flow.flow``).
 """
 
+from core.flow.approvals import AwaitApproval
 from core.flow.actions import (
     Action,
     OperatorMessage,
@@ -44,6 +45,7 @@ from core.flow.step import DEFAULT_FLOW, resume, server_rejected, step, tick
 __all__ = [
     "DEFAULT_FLOW",
     "Action",
+    "AwaitApproval",
     "CharacteristicPlan",
     "CompletedJob",
     "ConfirmCancelJob",

@@ -78,6 +78,8 @@ class ShowOutputLot(Action):
     good_qty: float
     scrap_qty: float
     parents: tuple[str, ...] = ()
+    held: bool = False  # the lot is on hold: it goes to the hold area, not on
+    operation: int | None = None  # a lot that kept its id through this operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ class PrintTraveler(Action):
     at: datetime
     good_qty: float | None = None
     scrap_qty: float | None = None
+    held: bool = False  # printed big on the traveler: the lot must not move on
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,10 @@ class ReferenceData(Protocol):
         """The plant's reaction defaults (``on_fail``, ``on_critical_defect``)."""
         ...
 
+    def production_settings(self) -> dict[str, float]:
+        """The plant's production settings (``overrun_tolerance``)."""
+        ...
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

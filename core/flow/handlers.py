@@ -12,9 +12,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from core import events as ev
+from core import routing as rt
 from core.barcodes import Badge, DefectCodeScan, LotCode, SerialCode, WorkOrderCode
 from core.flow.actions import OperatorMessage, PrintTraveler, ShowOutputLot, ShowVerdict, StepResult
+from core.flow import approvals
 from core.flow.checks import (
+    open_holds_here,
     Refusal,
     StartPlan,
     check_badge,
@@ -126,6 +129,14 @@ def on_badge(turn: Turn, scan: Badge) -> StepResult:
     found = check_badge(turn.ctx.reference, scan.badge)
     if isinstance(found, Refusal):
         return turn.refuse(found.text)
+    job = state.job
+    runner = (state.operator.badge if state.operator else None) or (job.operator if job else None)
+    if job is not None and runner and runner != found.badge and approvals.takes_over(found.role):
+        # A running job is not taken over by a badge alone: the new operator confirms.
+        return approvals.ask(turn, approvals.AwaitApproval(
+            purpose="handover", badge=found.badge, name=found.name,
+            detail=f"Job {job.work_order} op {job.operation} is run by {runner}.",
+        ))  # fmt: skip
     actions = []
     if state.operator is not None:
         actions.append(
@@ -166,45 +177,71 @@ def build_job(turn: Turn, plan: StartPlan) -> Job:
     operations = (
         tuple((o.seq, o.name) for o in routing.operations) if routing is not None else ((op.seq, op.name),)
     )
+    lot = plan.lot
+    keeps = lot is not None and not op.new_lot
     return Job(
         job_id=turn.ctx.new_id(),
         work_order=wo.number,
         product=wo.product,
         product_description=plan.product_description,
-        qty=wo.qty,
+        qty=lot.qty if lot is not None else wo.qty,
         operation=op.seq,
         operation_name=op.name,
         started_at=turn.now,
-        materials=plan_materials(op, wo.qty),
+        materials=plan_materials(op, lot.qty if lot is not None else wo.qty),
         characteristics=plan_characteristics(op),
-        output_lot=output_lot_id(turn.ctx.station_id, turn.state.output_lots_made + 1, turn.now),
+        output_lot=(
+            lot.id if keeps and lot is not None
+            else output_lot_id(turn.ctx.station_id, turn.state.output_lots_made + 1, turn.now)
+        ),
         operations=operations,
+        input_lot=lot.id if lot is not None else None,
+        lot_qty=lot.qty if lot is not None else None,
+        operator=turn.state.operator.badge if turn.state.operator else None,
     )
 
 
 def on_work_order(turn: Turn, scan: WorkOrderCode) -> StepResult:
+    return start_job(turn, scan.number)
+
+
+def start_job(
+    turn: Turn, number: str, lot_id: str | None = None, *, skip: tuple[int, ...] = (), reason: str = "",
+    approved_by: str | None = None,
+) -> StepResult:
+    """Start work order ``number`` here (on work-in-process lot ``lot_id``, or the one ready);
+    ``skip``: required operations skipped with ``approved_by``'s approval, for ``reason``."""
     state = turn.state
     if state.job is not None:
-        if state.job.work_order == scan.number:
-            return turn.say(f"Job {scan.number} is already running. {instruction(state)}")
+        if state.job.work_order == number:
+            return turn.say(f"Job {number} is already running. {instruction(state)}")
         return turn.refuse(
             f"Job {state.job.work_order} is running: finish it with #DONE or #CANCEL "
-            f"before starting {scan.number}."
+            f"before starting {number}."
         )
-    plan = check_start(turn.ctx.reference, turn.ctx.station_id, scan.number)
+    plan = check_start(turn.ctx.reference, turn.ctx.station_id, number, lot_id, skip)
     if isinstance(plan, Refusal):
+        if plan.skip and not skip:
+            return approvals.ask(turn, approvals.AwaitApproval(
+                purpose="skip", detail=plan.text, work_order=number, lot=plan.lot or "",
+                skip=plan.skip,
+            ))  # fmt: skip
         return turn.refuse(plan.text)
     job = build_job(turn, plan)
     action = turn.event(
         ev.JobStarted(
-            job_id=job.job_id, work_order=job.work_order, operation=job.operation, output_lot=job.output_lot
+            job_id=job.job_id, work_order=job.work_order, operation=job.operation, output_lot=job.output_lot,
+            lot=job.input_lot, known_rev=turn.ctx.reference.known_rev() if job.input_lot else None,
+            skip=list(skip), skip_reason=reason, approved_by=approved_by,
         )
-    )
-    new = turn.settle(replace(state, job=job, output_lots_made=state.output_lots_made + 1))
+    )  # fmt: skip
+    made = state.output_lots_made + (0 if job.output_lot == job.input_lot else 1)
+    new = turn.settle(replace(state, job=job, output_lots_made=made))
     traveler = traveler_action(job, "start", state.operator.badge if state.operator else "", turn.now)
     text = (
         f"Job started: {job.work_order}, {job.product} x {fmt_qty(job.qty)}, "
-        f"op {job.operation} {job.operation_name}."
+        f"op {job.operation} {job.operation_name}"
+        + (f" on lot {job.input_lot}." if job.input_lot else ".")
     )
     return turn.done(new, OperatorMessage.ok(f"{text} {instruction(new)}"), action, traveler)
 
@@ -261,7 +298,12 @@ def on_confirm_cancel_job(turn: Turn) -> StepResult | Turn:
 def on_lot(turn: Turn, scan: LotCode) -> StepResult:
     state = turn.state
     if state.job is None:
+        lot = turn.ctx.reference.lot(scan.lot)
+        if lot is not None and lot.work_order:
+            return start_job(turn, lot.work_order, scan.lot)  # a traveler: work on that lot
         return turn.refuse(f"No job is running: scan a work order before lot {scan.lot}.")
+    if scan.lot == state.job.input_lot:
+        return turn.say(f"This job works on lot {scan.lot}. {instruction(state)}")
     found = check_consume(turn.ctx.reference, state.job, scan.lot)
     if isinstance(found, Refusal):
         return turn.refuse(found.text)
@@ -525,40 +567,101 @@ def on_scrap_qty(turn: Turn) -> StepResult:
     qty = _qty_entry(turn, default=job.defect_qty, minimum_exclusive=False)
     if isinstance(qty, str):
         return turn.refuse(f"{qty} {instruction(state)}")
+    if job.lot_qty is not None and prompt.good_qty + qty > job.lot_qty + 1e-9:
+        return turn.done(
+            replace(state, prompt=EnterGoodQty()),
+            OperatorMessage.error(
+                f"Good {fmt_qty(prompt.good_qty)} + scrap {fmt_qty(qty)} is more than the "
+                f"{fmt_qty(job.lot_qty)} that came in on lot {job.input_lot}. Count again: "
+                "type the good quantity."
+            ),
+        )
+    over = overrun_text(turn, job, prompt.good_qty)
+    if over:
+        return approvals.ask(turn, approvals.AwaitApproval(
+            purpose="overrun", detail=f"{over}.", good=prompt.good_qty, scrap=qty,
+        ))  # fmt: skip
+    return complete_job(turn, prompt.good_qty, qty)
+
+
+def overrun_text(turn: Turn, job: Job, good: float) -> str | None:
+    """Why completing ``good`` more needs a supervisor (the server's rule, ``core.routing``)."""
+    wo = turn.ctx.reference.work_order(job.work_order)
+    if wo is None:
+        return None
+    tolerance = float(turn.ctx.reference.production_settings().get("overrun_tolerance", 0.0))
+    problem = rt.overrun_problem(wo.number, wo.qty, wo.made.get(job.operation, 0.0), good, tolerance)
+    return f"{problem[0].upper()}{problem[1:]}" if problem else None
+
+
+def complete_job(turn: Turn, good: float, scrap: float, approved_by: str | None = None) -> StepResult:
+    """Complete the running job with ``good`` and ``scrap`` (an over-run ``approved_by``)."""
+    state = turn.state
+    job = state.job
+    if job is None:
+        return turn.refuse("No job is running.")
+    qty = scrap
     if job.output_lot:
         number, lot = state.output_lots_made, job.output_lot
     else:  # a job resumed from a state written before output lots were named at start
         number = state.output_lots_made + 1
         lot = output_lot_id(turn.ctx.station_id, number, turn.now)
     payload = ev.JobCompleted(
-        job_id=job.job_id, output_lot=lot, good_qty=prompt.good_qty, scrap_qty=qty
+        job_id=job.job_id, output_lot=lot, good_qty=good, scrap_qty=qty, overrun_approved_by=approved_by
     )
     parents = tuple(dict.fromkeys(job.consumed_lots))
     completed = CompletedJob(
         work_order=job.work_order,
         product=job.product,
         output_lot=lot,
-        good_qty=prompt.good_qty,
+        good_qty=good,
         scrap_qty=qty,
         consumed_lots=parents,
     )
     new = turn.settle(replace(state, job=None, output_lots_made=number, last_completed=completed))
+    held = bool(open_holds_here(state, turn.ctx.reference, "lot", lot))
     text = (
-        f"Job {job.work_order} complete: output lot {lot} "
-        f"({fmt_qty(prompt.good_qty)} good, {fmt_qty(qty)} scrap). {instruction(new)}"
+        f"Job {job.work_order} complete: {'lot' if lot == job.input_lot else 'output lot'} {lot} "
+        f"({fmt_qty(good)} good, {fmt_qty(qty)} scrap)."
+        + (" Lot is HELD: put it in the hold area with its hold tag." if held else "")
+        + f" {instruction(new)}"
     )
     show = ShowOutputLot(
         output_lot=lot,
         product=job.product,
-        good_qty=prompt.good_qty,
+        good_qty=good,
         scrap_qty=qty,
         parents=parents,
+        held=held,
+        operation=job.operation if lot == job.input_lot else None,
     )
-    traveler = traveler_action(
-        replace(job, output_lot=lot), "complete", state.operator.badge if state.operator else "", turn.now,
-        prompt.good_qty, qty,
+    traveler = replace(
+        traveler_action(
+            replace(job, output_lot=lot), "complete", state.operator.badge if state.operator else "", turn.now,
+            good, qty,
+        ),
+        held=held,
     )
     return turn.done(new, OperatorMessage.ok(text), turn.event(payload), show, traveler)
+
+
+def on_await_approval(turn: Turn) -> StepResult:
+    """A supervisor's approval (skip, over-run) or a hand-over, stage by stage."""
+    answer = approvals.advance(turn)
+    if isinstance(answer, StepResult):
+        return answer
+    prompt = answer.prompt
+    base = turn.with_state(turn.settle(turn.state))
+    if prompt.purpose == "handover":
+        return approvals.hand_over(base, prompt)
+    if prompt.purpose == "skip":
+        result = start_job(
+            base, prompt.work_order, prompt.lot or None, skip=prompt.skip, reason=answer.reason,
+            approved_by=prompt.badge,
+        )  # fmt: skip
+    else:
+        result = complete_job(base, prompt.good, prompt.scrap, approved_by=prompt.badge)
+    return approvals.with_approval(result, answer)
 
 
 def cmd_confirm(turn: Turn) -> StepResult:

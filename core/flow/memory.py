@@ -25,6 +25,7 @@ from core.reference import (
     StationRef,
     WorkOrderRef,
 )
+from core.security import hash_pin
 
 
 class MemoryReference:
@@ -46,6 +47,7 @@ class MemoryReference:
         self._defect_codes: dict[str, DefectCodeRef] = {}
         self._barcodes: dict[str, str] = {}
         self._quality: dict[str, list[str]] = {}
+        self._production: dict[str, float] = {}
         self._grammar: BarcodeGrammar | None = None
 
     # --- updates --------------------------------------------------------------
@@ -73,6 +75,8 @@ class MemoryReference:
             self._grammar = None
         if feed.quality:
             self._quality = {k: list(v) for k, v in feed.quality.items()}
+        if feed.production:
+            self._production = dict(feed.production)
 
     def put_lot(self, lot: LotRef) -> None:
         old = self._lots.get(lot.id)
@@ -129,6 +133,9 @@ class MemoryReference:
     def quality_settings(self) -> dict[str, list[str]]:
         """The plant's reaction defaults (``on_fail``, ``on_critical_defect``)."""
         return dict(self._quality)
+
+    def production_settings(self) -> dict[str, float]:
+        return dict(self._production)
 
     def lot(self, lot_id: str) -> LotRef | None:
         return self._lots.get(lot_id)
@@ -219,13 +226,17 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
                 status=lot.status,
                 supplier=lot.supplier,
                 supplier_lot=lot.supplier_lot,
+                work_order=lot.work_order,
+                ops_done=list(lot.ops_done),
             )
             for lot in plant.lots
         ],
         operators=[
             OperatorRef(
-                badge=o.badge, name=o.name, role=o.role, pin_hash=o.pin_hash
-            )  # no PIN hashing: slow
+                badge=o.badge, name=o.name, role=o.role,
+                # A feed held in memory only (tests, replays): one round of hashing is enough.
+                pin_hash=o.pin_hash or (hash_pin(o.pin, salt=o.badge, iterations=1) if o.pin else None),
+            )
             for o in plant.operators
         ],
         defect_codes=[
@@ -234,6 +245,7 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
         ],
         barcodes=plant.grammar_overrides(),
         quality={k: list(v) for k, v in plant.quality.model_dump().items()},
+        production=plant.production.model_dump(),
     )
 
 

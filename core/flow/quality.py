@@ -35,6 +35,7 @@ from core.flow.actions import (
     StepResult,
     StopLine,
 )
+from core.flow.checks import open_holds_here
 from core.flow.context import FlowContext
 from core.flow.flow import Flow, Turn
 from core.flow.state import (
@@ -216,11 +217,7 @@ def _open_holds(
     state: StationState, ctx: FlowContext, target_type: str, target: str
 ) -> list[tuple[str, str]]:
     """(id, reason) of holds on a target: from the cache, plus those placed here not yet synced."""
-    found = [(h.id, h.reason) for h in ctx.reference.open_holds(target_type, target)]
-    for h in _local_holds(state):
-        if h["target_type"] == target_type and h["target"] == target:
-            found.append((h["id"], h["reason"]))
-    return found
+    return open_holds_here(state, ctx.reference, target_type, target)
 
 
 def _pending_notice(state: StationState, ctx: FlowContext) -> Prompt | None:

@@ -36,6 +36,7 @@ class MaterialLine:
     required: float
     consumed: float = 0.0
     lots: tuple[tuple[str, float], ...] = ()  # (lot, qty) in the order scanned
+    after_operation: int | None = None  # a made component may be used once this op of it is done
 
     @property
     def remaining(self) -> float:
@@ -98,6 +99,10 @@ class Job:
     extras: dict[str, Any] = field(default_factory=dict)  # extension data; treat as read-only
     output_lot: str | None = None  # named at start: on the traveler, and what a hold contains
     operations: tuple[tuple[int, str], ...] = ()  # the routing, for the traveler
+    #: The work-in-process lot this operation works on, and how much of it came in.
+    input_lot: str | None = None
+    lot_qty: float | None = None
+    operator: str | None = None  # who runs it (a hand-over changes it)
 
     def material(self, part: str) -> MaterialLine | None:
         return next((m for m in self.materials if m.part == part), None)

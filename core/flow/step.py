@@ -13,6 +13,7 @@ from typing import Any
 
 from core.flow import handlers as h
 from core.flow.actions import OperatorMessage, StepResult
+from core.flow.approvals import AwaitApproval
 from core.flow.context import Entry, FlowContext, Input
 from core.flow.flow import Flow, Turn
 from core.flow.state import (
@@ -31,6 +32,7 @@ DEFAULT_FLOW = Flow(general=h.general, reading=h.on_reading).extend(
         EnterGoodQty: h.on_good_qty,
         EnterScrapQty: h.on_scrap_qty,
         ConfirmCancelJob: h.on_confirm_cancel_job,
+        AwaitApproval: h.on_await_approval,
     },
     commands={
         "LOGOUT": h.cmd_logout,

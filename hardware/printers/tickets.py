@@ -61,6 +61,7 @@ class Traveler:
     printed_at: datetime
     product_name: str = ""
     unit: str = "pcs"
+    held: bool = False  # the lot is on hold: the traveler says so first
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +188,11 @@ def traveler_layout(t: Traveler, paper_mm: PaperMm = 80) -> Layout:
     cols = COLUMNS[paper_mm]
     blocks: list[Block] = [
         Text("TRAVELER", "double", bold=True, align="center"),
+        *(
+            [Text("HELD", "double", bold=True, align="center", invert=True),
+             Text("Do not move on: see the hold tag", bold=True, align="center")]
+            if t.held else []
+        ),  # fmt: skip
         Rule(),
         _field("WO", t.work_order, cols),
         _field("Product", f"{t.product} {t.product_name}".strip(), cols),

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from server.api.deps import AdminDep, CallerDep, SessionDep
 from server.models import Operation, Part, WorkOrder
 from server.schemas import WorkOrderIn, WorkOrderOut
+from server.services.progress import work_order_progress
 from server.services.revs import next_rev
 
 router = APIRouter(prefix="/api/v1", tags=["work orders"])
@@ -37,4 +38,4 @@ def get_work_order(number: str, _caller: CallerDep, session: SessionDep) -> Work
     wo = session.get(WorkOrder, number.upper())
     if wo is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"work order {number} does not exist")
-    return _out(wo)
+    return _out(wo).model_copy(update={"operations": work_order_progress(session, wo)})

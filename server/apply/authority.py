@@ -41,7 +41,8 @@ def static_problem(sender: Sender, event: ev.Event) -> str | None:
     return None
 
 
-def _present(session: Session, batch: Batch, station_id: str) -> set[str]:
+def present_at(session: Session, batch: Batch, station_id: str) -> set[str]:
+    """Who is at a station now (logged in, or badged in for a check or an approval)."""
     key = f"presence:{station_id}"
     found = batch.memo.get(key)
     if found is None:
@@ -65,7 +66,7 @@ def problem(session: Session, batch: Batch, sender: Sender, event: ev.Event) -> 
     who = batch.get(m.Operator, badge)
     if who is None or not who.active:
         return f"badge {badge} is not an active person here"
-    if sender.kind == "station" and rule.present and badge not in _present(
+    if sender.kind == "station" and rule.present and badge not in present_at(
         session, batch, sender.station_id
     ):
         return (

@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import events as ev
+from core import routing as rt
 from core import status as st
 from core.outcomes import Outcome
 from server import models as m
 from server.apply.context import ApplyContext, Rejected
-from server.apply.jobs import note_consumed, operation, running_job
+from server.apply import wip
+from server.apply.jobs import note_consumed, operation, routing, running_job
 from server.quality import holds, lots
 from server.quality.reactions import react
 
@@ -23,10 +25,11 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
     wo = session.get(m.WorkOrder, job.work_order)
     assert wo is not None
     op = operation(ctx, wo.product, job.operation_seq)
-    bom_parts = [
-        line.part
+    bom = {
+        line.part: line.after_operation
         for line in session.execute(select(m.BomLine).where(m.BomLine.operation_id == op.id)).scalars()
-    ]
+    }
+    bom_parts = list(bom)
     if lot.part not in bom_parts:
         expected = ", ".join(bom_parts) or "nothing (this operation has no BOM)"
         raise Rejected(f"lot {lot.id} is part {lot.part}; operation {op.seq} consumes {expected}")
@@ -42,7 +45,9 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
         changed_rev = max(held_revs + [changed_rev if not lot_holds else 0])
     elif lot.status == "rework":
         conflict = "waiting for rework: run its rework work order"
-    elif lot.status != "available":
+    elif lot.status in ("wip", "available") and (unready := _unready(ctx, lot, bom[lot.part])):
+        conflict = unready
+    elif lot.status != "available" and not (lot.status == "wip" and bom[lot.part] is not None):
         conflict = lot.status
     elif p.qty > lot.qty + lots.EPS:
         conflict = f"short: {lot.qty:g} left, {p.qty:g} consumed"
@@ -51,7 +56,7 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
             # The terminal knew (or does not say what it knew): refuse, as the operator was told.
             if conflict.startswith("short"):
                 raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be consumed")
-            raise Rejected(f"lot {lot.id} is {conflict}")
+            raise Rejected(conflict if conflict.startswith("lot ") else f"lot {lot.id} is {conflict}")
         return _quality_escape(ctx, p, job, wo, lot, conflict)
     lots.take(ctx, lot, p.qty, "consumed", st.CONSUME)
     session.add(
@@ -59,6 +64,15 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
     )
     note_consumed(ctx, job, lot.id, p.qty)
     return Outcome(lot=lot.id, remaining=lot.qty, lot_status=lot.status)
+
+
+def _unready(ctx: ApplyContext, lot: m.Lot, after_operation: int | None) -> str | None:
+    """Why a made lot is not ready to be a component yet (its routing, or the BOM's operation)."""
+    if lot.work_order is None:
+        return None  # bought, or made before lots carried their routing
+    return rt.use_problem(
+        lot.id, lot.part, wip.steps(routing(ctx, lot.part)), lot.ops_done or [], after_operation
+    )
 
 
 def _quality_escape(

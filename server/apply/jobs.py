@@ -9,9 +9,11 @@ from sqlmodel import Session
 
 from core import events as ev
 from core import status as st
-from core.outcomes import Outcome
+from core import routing as rt
+from core.outcomes import OperationProgressOut, Outcome
 from core.permissions import Action, may, refusal
 from server import models as m
+from server.apply import wip
 from server.apply.context import ApplyContext, Batch, Rejected
 from server.db import one_of
 from server.quality import holds, lots
@@ -156,15 +158,21 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
             f"work order {wo.number} operation {op.seq} ({op.name}) is routed to "
             f"{', '.join(op.stations)}, not {ctx.station_id}"
         )
-    planned = p.output_lot or planned_lot_id(ctx.station_id, p.job_id)
-    if p.output_lot and ctx.batch.get(m.Lot, p.output_lot) is not None:
-        raise Rejected(f"output lot {p.output_lot} already exists")
     rework_lot = None
+    wip_lot = None
     if wo.kind == "rework" and wo.rework_lot:
         # A rework job takes the whole reworked lot; its history carries on in the output lot.
         rework_lot = session.get(m.Lot, wo.rework_lot)
         if rework_lot is None or rework_lot.status != "rework":
             raise Rejected(f"rework lot {wo.rework_lot} is not waiting for rework")
+    else:
+        wip_lot = wip.check_start(ctx, p, wo, routing(ctx, wo.product), op)
+    if wip_lot is not None and not op.new_lot:
+        planned = wip_lot.id  # the lot carries its identity through the operation
+    else:
+        planned = p.output_lot or planned_lot_id(ctx.station_id, p.job_id)
+        if p.output_lot and ctx.batch.get(m.Lot, p.output_lot) is not None:
+            raise Rejected(f"output lot {p.output_lot} already exists")
     job = m.Job(
         id=str(p.job_id),
         work_order=wo.number,
@@ -173,6 +181,7 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
         operator_id=ctx.operator_id,
         started_at=ctx.occurred_at,
         output_lot=planned,
+        input_lot=wip_lot.id if wip_lot is not None else None,
     )
     session.add(job)
     ctx.batch.remember(job, job.id)
@@ -190,7 +199,14 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
         lots.set_status(ctx, rework_lot, "consumed", st.REWORK)
     if wo.status == "released":
         holds.set_work_order(ctx, wo, "in_progress", st.START)
-    return Outcome(job_id=str(p.job_id), operation=op.seq, operation_name=op.name, output_lot=planned)
+    out = Outcome(
+        job_id=str(p.job_id), operation=op.seq, operation_name=op.name, output_lot=planned,
+        input_lot=wip_lot.id if wip_lot is not None else None, skipped=list(p.skip) or None,
+    )  # fmt: skip
+    escaped = wip.escape(ctx, p, wo, op)
+    if escaped is not None:
+        out = escaped.model_copy(update={**out.model_dump(exclude_unset=True), "escape": "lot on hold"})
+    return out
 
 
 def on_handed_over(ctx: ApplyContext, p: ev.JobHandedOver) -> Outcome:
@@ -204,47 +220,92 @@ def on_handed_over(ctx: ApplyContext, p: ev.JobHandedOver) -> Outcome:
 
 
 def on_job_completed(ctx: ApplyContext, p: ev.JobCompleted) -> Outcome:
-    session = ctx.session
     job = running_job(ctx, p.job_id)
-    if ctx.batch.get(m.Lot, p.output_lot) is not None:
-        raise Rejected(f"output lot {p.output_lot} already exists")
     wo = ctx.batch.get(m.WorkOrder, job.work_order)
     assert wo is not None
-    if job.output_lot and job.output_lot != p.output_lot:
-        holds.follow_lot(ctx, job.output_lot, p.output_lot)
-    consumed = consumed_by(ctx, job)
-    held = bool(holds.open_for(ctx, "lot", p.output_lot))
-    lot = m.Lot(
-        id=p.output_lot,
-        part=wo.product,
-        qty=p.good_qty,
-        initial_qty=p.good_qty,
-        status=("on_hold" if held else "available") if p.good_qty > 0 else "scrapped",
-        job_id=job.id,
-        station_id=ctx.station_id,
-        created_at=ctx.occurred_at,
-    )
-    ctx.touch(lot)
-    ctx.batch.remember(lot, lot.id)
-    for parent, qty in consumed:
-        session.add(
-            m.GenealogyEdge(
-                parent_lot=parent, child_lot=lot.id, qty=float(qty),
-                kind="rework" if wo.kind == "rework" and parent == wo.rework_lot else "consume",
-                event_id=str(ctx.event.id),
-            )
-        )  # fmt: skip
+    ops = routing(ctx, wo.product)
+    op = operation(ctx, wo.product, job.operation_seq)
+    taken = ctx.batch.get(m.Lot, job.input_lot) if job.input_lot else None
+    wip.check_quantities(ctx, p, job, wo, taken)
+    if taken is not None and not op.new_lot:
+        lot = wip.carry_on(ctx, p, job, wo, ops, taken)
+        parents: list[str] = []
+    else:
+        lot, parents = _new_lot(ctx, p, job, wo, ops, taken)
     job.status = "completed"
     job.ended_at = ctx.occurred_at
     job.output_lot = lot.id
     job.good_qty = p.good_qty
     job.scrap_qty = p.scrap_qty
-    session.add(job)
-    last_op = routing(ctx, wo.product)[-1].seq
-    if job.operation_seq == last_op:
+    ctx.session.add(job)
+    if job.operation_seq == ops[-1].seq:
         wo.completed_qty += p.good_qty
-        ctx.touch(wo)
-    return Outcome(output_lot=lot.id, parents=[row[0] for row in consumed], good_qty=p.good_qty)
+    ctx.touch(wo)  # its progress per operation changed: stations learn it from the feed
+    route = wip.steps(ops)
+    done = list(lot.ops_done or [])
+    return Outcome(
+        output_lot=lot.id, parents=parents, good_qty=p.good_qty, lot_status=lot.status,
+        routing=OperationProgressOut(
+            done=done, next=[s.seq for s in rt.next_operations(route, done)],
+            finished=rt.finished(route, done),
+        ),
+    )  # fmt: skip
+
+
+def _new_lot(
+    ctx: ApplyContext, p: ev.JobCompleted, job: m.Job, wo: m.WorkOrder, ops: list[m.Operation],
+    taken: m.Lot | None,
+) -> tuple[m.Lot, list[str]]:
+    """The lot an operation makes: from its material, or from the lot it took (``new_lot``)."""
+    if ctx.batch.get(m.Lot, p.output_lot) is not None:
+        raise Rejected(f"output lot {p.output_lot} already exists")
+    if job.output_lot and job.output_lot != p.output_lot:
+        holds.follow_lot(ctx, job.output_lot, p.output_lot)
+    consumed = consumed_by(ctx, job)
+    done = [job.operation_seq]
+    if taken is not None:
+        # The operation turns the lot it took into a new one: an edge keeps the trace whole.
+        if job.operation_seq in (taken.ops_done or []):
+            raise Rejected(f"op {job.operation_seq} is already done on lot {taken.id}")
+        done = sorted({*(taken.ops_done or []), job.operation_seq})
+        consumed = [*consumed, (taken.id, taken.qty)]
+        for hold in holds.open_for(ctx, "lot", taken.id):
+            holds.place(
+                ctx, hold_id=holds.derived_hold_id(uuid.UUID(hold.id), p.output_lot), target_type="lot",
+                target=p.output_lot, reason=hold.reason, source=hold.source, ncr=hold.ncr,
+            )  # fmt: skip
+        qty_in = taken.qty
+        lots.take(ctx, taken, taken.qty, "worked on", st.TRANSFORM)
+    else:
+        qty_in = p.good_qty + p.scrap_qty
+    wip.record(ctx, p, job, wo, p.output_lot, qty_in)
+    held = bool(holds.open_for(ctx, "lot", p.output_lot))
+    kind = "rework" if wo.kind == "rework" else None
+    lot = m.Lot(
+        id=p.output_lot,
+        part=wo.product,
+        qty=p.good_qty,
+        initial_qty=p.good_qty,
+        status=wip.initial_status(ops, done, p.good_qty, held) if kind is None else
+        (("on_hold" if held else "available") if p.good_qty > 0 else "scrapped"),
+        job_id=job.id,
+        station_id=ctx.station_id,
+        created_at=ctx.occurred_at,
+        work_order=wo.number if kind is None else None,
+        ops_done=done if kind is None else [],
+    )
+    ctx.touch(lot)
+    ctx.batch.remember(lot, lot.id)
+    for parent, qty in consumed:
+        ctx.session.add(
+            m.GenealogyEdge(
+                parent_lot=parent, child_lot=lot.id, qty=float(qty),
+                kind="rework" if kind and parent == wo.rework_lot else
+                ("operation" if taken is not None and parent == taken.id else "consume"),
+                event_id=str(ctx.event.id),
+            )
+        )  # fmt: skip
+    return lot, [row[0] for row in consumed]
 
 
 def on_job_cancelled(ctx: ApplyContext, p: ev.JobCancelled) -> Outcome:

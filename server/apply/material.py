@@ -11,11 +11,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from core import routing as rt
 from core import status as st
 from core.events import material as me
 from core.outcomes import Outcome
 from core.permissions import Action, may, refusal
 from server import models as m
+from server.apply import wip
 from server.apply.context import ApplyContext, Rejected
 from server.models_genealogy import LotOrigin, SerialUnit, Shipment
 from server.quality import holds, lots
@@ -35,8 +37,25 @@ def _usable(ctx: ApplyContext, lot: m.Lot, doing: str) -> None:
     reason = holds.lot_held(ctx, lot)
     if reason is not None:
         raise Rejected(f"lot {lot.id} is on hold ({reason}): it cannot be {doing}")
-    if lot.status != "available":
+    if lot.status not in ("available", "wip"):
         raise Rejected(f"lot {lot.id} is {lot.status.replace('_', ' ')}: it cannot be {doing}")
+    if lot.status == "wip":
+        busy = wip.running_on(ctx, lot.id)
+        if busy is not None:
+            raise Rejected(
+                f"op {busy.operation_seq} is running on lot {lot.id} at {busy.station_id}: "
+                f"it cannot be {doing} until the operation is completed"
+            )
+
+
+def _unfinished(ctx: ApplyContext, lot: m.Lot) -> str:
+    """``lot X (PART) is half-made: op 30 (...) still to do``."""
+    ops = ctx.session.execute(
+        select(m.Operation).where(m.Operation.product == lot.part).order_by(m.Operation.seq)
+    ).scalars()
+    return rt.use_problem(lot.id, lot.part, wip.steps(list(ops)), lot.ops_done or [], None) or (
+        f"lot {lot.id} is in process"
+    )
 
 
 def _enough(lot: m.Lot, qty: float, doing: str) -> None:
@@ -135,6 +154,7 @@ def on_lot_split(ctx: ApplyContext, p: me.LotSplit) -> Outcome:
         raise Rejected(f"lot {source.id} has {source.qty:g} left; the split asks for {total:g}")
     for new in p.new_lots:
         _new_id(session, new.lot)
+    was_wip = source.status == "wip"
     lots.take(ctx, source, total, "split off", st.SPLIT)
     for new in p.new_lots:
         # A split keeps the supplier lot, so a recall finds the pieces directly.
@@ -146,6 +166,10 @@ def on_lot_split(ctx: ApplyContext, p: me.LotSplit) -> Outcome:
             "split",
             supplier=source.supplier_id,
             supplier_lot=source.supplier_lot,
+            # Work in process splits into work in process: each piece carries the routing on.
+            status="wip" if was_wip else "available",
+            work_order=source.work_order,
+            ops_done=list(source.ops_done or []),
         )
         _edge(ctx, source.id, new.lot, new.qty, "split")
     return Outcome(
@@ -168,6 +192,14 @@ def on_lot_merged(ctx: ApplyContext, p: me.LotMerged) -> Outcome:
     for lot, qty in sources:  # every source checked before any is touched
         _usable(ctx, lot, "merged")
         _enough(lot, qty, "merged")
+    stages = {(lot.work_order, tuple(lot.ops_done or [])) for lot, _ in sources}
+    if len(stages) > 1:
+        raise Rejected(
+            "lots at different points of their routing cannot be merged: "
+            + "; ".join(f"{lot.id} has done {', '.join(map(str, lot.ops_done or [])) or 'nothing'}" for lot, _ in sources)
+        )
+    work_order, done = stages.pop()
+    in_process = any(lot.status == "wip" for lot, _ in sources)
     for lot, qty in sources:
         lots.take(ctx, lot, qty, "merged", st.MERGE)
     suppliers = {lot.supplier_id for lot, _ in sources}
@@ -181,6 +213,9 @@ def on_lot_merged(ctx: ApplyContext, p: me.LotMerged) -> Outcome:
         # The merged lot names a supplier lot only when all its sources share it.
         supplier=suppliers.pop() if len(suppliers) == 1 else None,
         supplier_lot=supplier_lots.pop() if len(supplier_lots) == 1 else None,
+        status="wip" if in_process else "available",
+        work_order=work_order,
+        ops_done=list(done),
     )
     for lot, qty in sources:
         _edge(ctx, lot.id, merged.id, qty, "merge")
@@ -236,9 +271,10 @@ def on_rework_recorded(ctx: ApplyContext, p: me.ReworkRecorded) -> Outcome:
 
 
 def on_serials_assigned(ctx: ApplyContext, p: me.SerialsAssigned) -> Outcome:
+    """Serial numbers for a lot's units (in process too: parts are often marked at their first operation)."""
     session = ctx.session
     lot = _lot(session, p.lot)
-    if lot.status not in ("available", "on_hold"):
+    if lot.status not in ("available", "on_hold", "wip"):
         raise Rejected(f"lot {lot.id} is {lot.status}: its units cannot get serial numbers")
     taken = (
         session.execute(
@@ -281,6 +317,8 @@ def on_lot_shipped(ctx: ApplyContext, p: me.LotShipped) -> Outcome:
     session = ctx.session
     lot = _lot(session, p.lot)
     _usable(ctx, lot, "shipped")
+    if lot.status == "wip":  # work in process goes to a customer only once its routing is done
+        raise Rejected(f"{_unfinished(ctx, lot)}: it cannot be shipped")
     if p.qty > lot.qty + _EPS:
         raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be shipped")
     units: list[SerialUnit] = []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import reference as ref
 from server import models as m
+from server.db import one_of
 from server.services.revs import current_rev
 from server.spc.views import station_limits, station_signals
 
@@ -47,7 +48,13 @@ def routing_ref(session: Session, product: str) -> ref.RoutingRef:
                 seq=op.seq,
                 name=op.name,
                 stations=list(op.stations),
-                bom=[ref.BomLineRef(part=b.part, qty_per=b.qty_per) for b in bom],
+                optional=op.optional,
+                parallel=op.parallel,
+                new_lot=op.new_lot,
+                bom=[
+                    ref.BomLineRef(part=b.part, qty_per=b.qty_per, after_operation=b.after_operation)
+                    for b in bom
+                ],
                 characteristics=[
                     ref.CharacteristicRef(
                         id=c.id,
@@ -79,6 +86,8 @@ def lot_ref(lot: m.Lot) -> ref.LotRef:
         status=lot.status,
         supplier=lot.supplier_id,
         supplier_lot=lot.supplier_lot,
+        work_order=lot.work_order,
+        ops_done=list(lot.ops_done or []),
     )
 
 
@@ -125,6 +134,15 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             for op in session.execute(select(m.Operation)).scalars()
             if station_id in (op.stations or [])
         }
+        made: dict[str, dict[int, float]] = {}
+        if pages["work_orders"]:
+            numbers = [w.number for w in pages["work_orders"]]
+            for number, seq, good in session.execute(
+                select(m.LotOperation.work_order, m.LotOperation.operation_seq, func.sum(m.LotOperation.good_qty))
+                .where(one_of(session, m.LotOperation.work_order, numbers), m.LotOperation.skipped.is_(False))  # type: ignore[attr-defined]
+                .group_by(m.LotOperation.work_order, m.LotOperation.operation_seq)
+            ).all():  # fmt: skip
+                made.setdefault(number, {})[int(seq)] = float(good or 0)
         work_orders = [
             ref.WorkOrderRef(
                 number=w.number,
@@ -135,12 +153,14 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
                 kind=w.kind,
                 rework_lot=w.rework_lot,
                 rework_operation=w.rework_operation,
+                made=made.get(w.number, {}),
             )
             for w in pages["work_orders"]
             if w.product in routed_products
         ]
         barcodes_row = session.get(m.PlantMeta, "barcodes")
         quality_row = session.get(m.PlantMeta, "quality")
+        production_row = session.get(m.PlantMeta, "production")
         return ref.Feed(
             cursor=cursor,
             more=bool(full_pages),
@@ -173,6 +193,7 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             ],
             barcodes=json.loads(barcodes_row.value) if barcodes_row else {},
             quality=json.loads(quality_row.value) if quality_row else {},
+            production=json.loads(production_row.value) if production_row else {},
             spc_signals=pages["spc_signals"],
             spc_limits=pages["spc_limits"],
         )

@@ -79,6 +79,7 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
             "timezone": plant.plant.timezone,
             "barcodes": json.dumps(plant.grammar_overrides(), sort_keys=True),
             "quality": json.dumps(plant.quality.model_dump(), sort_keys=True),
+            "production": json.dumps(plant.production.model_dump(), sort_keys=True),
         }
         for key, value in meta.items():
             _upsert(session, summary, "settings", m.PlantMeta, key, {"key": key, "value": value}, versioned=False)
@@ -117,6 +118,7 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
                     m.Lot(
                         id=lot.id, part=lot.part, qty=lot.qty, initial_qty=lot.qty, status=lot.status,
                         supplier_id=lot.supplier, supplier_lot=lot.supplier_lot, rev=next_rev(session),
+                        work_order=lot.work_order, ops_done=sorted(lot.ops_done),
                     )
                 )
                 summary.count("created", "lots")
@@ -140,27 +142,38 @@ def _import_operation(session: Session, summary: ImportSummary, product: str, op
         select(m.Operation).where(m.Operation.product == product, m.Operation.seq == op.seq)
     ).scalar_one_or_none()
     changed = False
+    shape = {"optional": op.optional, "parallel": op.parallel, "new_lot": op.new_lot}
     if row is None:
-        row = m.Operation(product=product, seq=op.seq, name=op.name, stations=list(op.stations))
+        row = m.Operation(product=product, seq=op.seq, name=op.name, stations=list(op.stations), **shape)
         session.add(row)
         session.flush()
         summary.count("created", "operations")
         changed = True
-    elif row.name != op.name or list(row.stations) != list(op.stations):
+    elif (
+        row.name != op.name
+        or list(row.stations) != list(op.stations)
+        or any(getattr(row, k) != v for k, v in shape.items())
+    ):
         row.name, row.stations = op.name, list(op.stations)
+        for k, v in shape.items():
+            setattr(row, k, v)
         summary.count("updated", "operations")
         changed = True
     else:
         summary.count("unchanged", "operations")
     existing_bom = sorted(
-        (b.part, b.qty_per)
+        (b.part, b.qty_per, b.after_operation if b.after_operation is not None else -1)
         for b in session.execute(select(m.BomLine).where(m.BomLine.operation_id == row.id)).scalars()
     )
-    wanted_bom = sorted((b.part, b.qty_per) for b in op.bom)
+    wanted_bom = sorted(
+        (b.part, b.qty_per, b.after_operation if b.after_operation is not None else -1) for b in op.bom
+    )
     if existing_bom != wanted_bom:
         session.execute(delete(m.BomLine).where(m.BomLine.operation_id == row.id))
-        for part, qty in wanted_bom:
-            session.add(m.BomLine(operation_id=row.id, part=part, qty_per=qty))
+        for part, qty, after in wanted_bom:
+            session.add(
+                m.BomLine(operation_id=row.id, part=part, qty_per=qty, after_operation=None if after < 0 else after)
+            )
         changed = True
     for ch in op.characteristics:
         values = {

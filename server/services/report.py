@@ -45,6 +45,9 @@ class ProductionLine:
     jobs: int
     good: float
     scrap: float
+    operation: int = 0
+    #: The routing's last operation: its good units are finished (counted once in the total).
+    last: bool = True
 
     @property
     def first_pass_yield(self) -> float | None:
@@ -114,6 +117,13 @@ class DailyReport:
 
     @property
     def good(self) -> float:
+        """Finished units: good out of the last operation of their routing (a unit that went
+        through four operations is counted once, not four times)."""
+        return sum(p.good for p in self.production if p.last)
+
+    @property
+    def good_at_operations(self) -> float:
+        """Good out of every operation (a unit counts at each operation it went through)."""
         return sum(p.good for p in self.production)
 
     @property
@@ -122,8 +132,9 @@ class DailyReport:
 
     @property
     def first_pass_yield(self) -> float | None:
-        made = self.good + self.scrap
-        return None if made <= 0 else self.good / made
+        """Good over made, across the operations done that day."""
+        made = self.good_at_operations + self.scrap
+        return None if made <= 0 else self.good_at_operations / made
 
     @property
     def measured(self) -> int:
@@ -138,7 +149,8 @@ class DailyReport:
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
         data["totals"] = {
-            "good": self.good,
+            "finished": self.good,
+            "good_at_operations": self.good_at_operations,
             "scrap": self.scrap,
             "first_pass_yield": self.first_pass_yield,
             "measured": self.measured,
@@ -157,7 +169,8 @@ class DailyReport:
             "",
             "## Summary",
             "",
-            f"- Good {_qty(self.good)}, scrap {_qty(self.scrap)}, first-pass yield "
+            f"- Good {_qty(self.good_at_operations)} across operations, {_qty(self.good)} finished "
+            f"(out of their last operation); scrap {_qty(self.scrap)}, first-pass yield "
             f"{_pct(self.first_pass_yield)}",
             f"- Measurements {self.measured}, out of tolerance {self.failed}",
             f"- Holds placed {sum(self.holds_placed.values())}, released {self.holds_released}, "
@@ -180,10 +193,10 @@ class DailyReport:
         ]
         if self.production:
             out += _table(
-                ["Station", "Work order", "Jobs", "Good", "Scrap", "First-pass yield"],
+                ["Station", "Work order", "Op", "Jobs", "Good", "Scrap", "First-pass yield"],
                 [
-                    [p.station, p.work_order, str(p.jobs), _qty(p.good), _qty(p.scrap),
-                     _pct(p.first_pass_yield)]
+                    [p.station, p.work_order, f"{p.operation}{'' if p.last else ' →'}", str(p.jobs),
+                     _qty(p.good), _qty(p.scrap), _pct(p.first_pass_yield)]
                     for p in self.production
                 ],  # fmt: skip
             )
@@ -325,14 +338,22 @@ def daily_report(
     lo, hi = start, end  # UTC: SQLite keeps timestamps as UTC wall time
     generated = now or datetime.now(UTC)
     with Session(engine) as s:
+        last_op = dict(
+            s.execute(
+                select(m.WorkOrder.number, func.max(m.Operation.seq))
+                .join(m.Operation, m.Operation.product == m.WorkOrder.product)
+                .group_by(m.WorkOrder.number)
+            ).all()
+        )
         production = [
-            ProductionLine(station, wo, int(jobs), float(good or 0), float(scrap or 0))
-            for station, wo, jobs, good, scrap in s.execute(
-                select(m.Job.station_id, m.Job.work_order, func.count(),
+            ProductionLine(station, wo, int(jobs), float(good or 0), float(scrap or 0), int(seq),
+                           last_op.get(wo) in (None, seq))
+            for station, wo, seq, jobs, good, scrap in s.execute(
+                select(m.Job.station_id, m.Job.work_order, m.Job.operation_seq, func.count(),
                        func.sum(m.Job.good_qty), func.sum(m.Job.scrap_qty))
                 .where(m.Job.status == "completed", m.Job.ended_at >= lo, m.Job.ended_at < hi)
-                .group_by(m.Job.station_id, m.Job.work_order)
-                .order_by(m.Job.station_id, m.Job.work_order)
+                .group_by(m.Job.station_id, m.Job.work_order, m.Job.operation_seq)
+                .order_by(m.Job.station_id, m.Job.work_order, m.Job.operation_seq)
             ).all()
         ]  # fmt: skip
         failed = func.sum(case((m.Measurement.verdict == "fail", 1), else_=0))

@@ -29,10 +29,10 @@ from server.models_genealogy import Shipment
 from server.services.revs import take_block
 from server.trace.query import CustomerShipment, ShipmentInfo, TraceError
 
-State = Literal["in_stock", "held", "shipped", "consumed", "scrapped"]
+State = Literal["in_stock", "in_process", "held", "shipped", "consumed", "scrapped"]
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
-_IN_PLANT = ("in_stock", "held")
+_IN_PLANT = ("in_stock", "in_process", "held")
 
 
 class RecallError(TraceError):
@@ -56,7 +56,7 @@ class RecallLot(FrozenModel):
     lot: str
     part: str
     status: str
-    state: str  # in_stock | held | shipped | consumed | scrapped
+    state: str  # in_stock | in_process | held | shipped | consumed | scrapped
     qty: float
     finished: bool  # nothing was made from it: an end of the genealogy
     open_holds: list[str] = []
@@ -108,11 +108,11 @@ class RecallHoldResult(FrozenModel):
 
 # A lot's state for a recall: where the material is now.
 _LOT_STATE = """
-    CASE WHEN {l}.qty > 0 AND {l}.status IN ('available', 'on_hold') THEN
+    CASE WHEN {l}.qty > 0 AND {l}.status IN ('available', 'on_hold', 'wip', 'rework') THEN
         CASE WHEN {l}.status = 'on_hold' OR EXISTS (
             SELECT 1 FROM hold h
             WHERE h.target_type = 'lot' AND h.target = {l}.id AND h.status = 'open'
-        ) THEN 'held' ELSE 'in_stock' END
+        ) THEN 'held' WHEN {l}.status IN ('wip', 'rework') THEN 'in_process' ELSE 'in_stock' END
     WHEN {l}.status = 'on_hold' THEN 'consumed'
     ELSE {l}.status END"""
 
@@ -368,7 +368,7 @@ def lots_in_plant(
                 session.execute(
                     text(
                         f"SELECT lot FROM {table} WHERE kind = 'lot' "
-                        "AND state IN ('in_stock', 'held') ORDER BY lot"
+                        "AND state IN ('in_stock', 'in_process', 'held') ORDER BY lot"
                     )
                 ).scalars()
             )

@@ -12,7 +12,7 @@ from cli.main import main
 from core import events as ev
 from core.events import material as me
 from tests.support import ingest_one
-from tests.support import event
+from tests.support import event, finish
 
 
 def post(
@@ -30,6 +30,7 @@ def history(engine: Engine) -> None:
         ev.JobCompleted(job_id=job, output_lot="LOT-SHAFT-C1", good_qty=40),
     ):
         post(engine, payload, station="L1-SAW")
+    finish(engine, "LOT-SHAFT-C1")  # turned, ground and inspected before anything ships
     post(engine, me.SerialsAssigned(lot="LOT-SHAFT-C1", serials=["SN-C1", "SN-C2"]))
     post(
         engine,

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.plant import Characteristic, Operation, load_plant
+from core.routing import Step, missing_before
 from core.verdict import Spec, plausibility_problem
 from server import models as m
 from server.db import make_engine
@@ -44,7 +45,8 @@ OPERATORS = ("EMP1001", "EMP1002", "EMP1003", "EMP1004", "EMP1005", "EMP1006")
 #: Non-critical defect codes: a critical one would hold the whole station (a timing race
 #: between the server's hold and the next job start, so two runs could differ).
 DEFECTS = ("DEF-SCRATCH", "DEF-BURR", "DEF-DENT")
-WO_QTY = 10.0
+WO_QTY = 10.0  # each work order is one job's worth: a job never runs over its order
+WORK_ORDERS = 400  # per station, more than a script's jobs: each job has an order of its own
 LOT_QTY = 1_000_000.0  # never runs short: each consumption takes exactly what the job needs
 
 
@@ -64,9 +66,15 @@ class StationPlan:
     operation: Operation
     work_orders: tuple[str, ...]
     lots: dict[str, str]  # part -> this station's own lot of it
+    #: The operations done before this station's (empty: it starts the routing, from material).
+    done_before: tuple[int, ...] = ()
+
+    def wip_lot(self, job: int) -> str:
+        """The lot waiting for job ``job`` here (its traveler starts the job)."""
+        return f"LOT-WIP-{self.station.replace('-', '')}-{job:04d}"
 
 
-def station_plan(station: str, work_orders: int = 3) -> StationPlan:
+def station_plan(station: str, work_orders: int = WORK_ORDERS) -> StationPlan:
     """The operation ``station`` runs in the demo plant, with its own work orders and lots."""
     plant = load_plant(DEMO_PLANT)
     for routing in plant.routings:
@@ -76,7 +84,9 @@ def station_plan(station: str, work_orders: int = 3) -> StationPlan:
                 if planned:  # prompts that depend on the clock would make runs differ
                     raise ValueError(f"{station}: {planned} have inspection plans; pick another")
                 tag = station.replace("-", "")
+                steps = [Step(o.seq, o.name, o.optional, o.parallel) for o in routing.operations]
                 return StationPlan(
+                    done_before=tuple(s.seq for s in missing_before(steps, op.seq, ())),
                     station=station,
                     product=routing.product,
                     operation=op,
@@ -95,6 +105,13 @@ def prepare_plant(url: str, plans: list[StationPlan]) -> None:
                 for number in plan.work_orders:
                     session.add(m.WorkOrder(number=number, product=plan.product, qty=WO_QTY,
                                             rev=next_rev(session)))
+                if plan.done_before:  # work in process made by the operations before
+                    for job in range(1, len(plan.work_orders) + 1):
+                        session.add(m.Lot(
+                            id=plan.wip_lot(job), part=plan.product, qty=WO_QTY, initial_qty=WO_QTY,
+                            status="wip", work_order=plan.work_orders[job % len(plan.work_orders)],
+                            ops_done=list(plan.done_before), rev=next_rev(session),
+                        ))  # fmt: skip
                 for part, lot in plan.lots.items():
                     session.add(m.Lot(id=lot, part=part, qty=LOT_QTY, initial_qty=LOT_QTY,
                                       rev=next_rev(session)))
@@ -144,7 +161,8 @@ def station_script(plan: StationPlan, lines: int, seed: int) -> list[str]:
         out.append(OPERATORS[job % len(OPERATORS)])
         if rng.random() < 0.1:
             out.append("oops")  # refused: no event
-        out.append(plan.work_orders[job % len(plan.work_orders)])
+        # A station after the first operation scans the waiting lot's traveler.
+        out.append(plan.wip_lot(job) if plan.done_before else plan.work_orders[job % len(plan.work_orders)])
         for lot in plan.lots.values():
             out.append(lot)
         for ch in plan.operation.characteristics:
@@ -153,13 +171,17 @@ def station_script(plan: StationPlan, lines: int, seed: int) -> list[str]:
                 out += [f"{ch.nominal * 1000:g}", "#CONFIRM"]  # a slipped decimal, confirmed
             else:
                 out.append(_value(ch, fail=not ch.critical and rng.random() < 0.125))
+        defects = 0
         if rng.random() < 0.3:
-            out += [rng.choice(DEFECTS), rng.choice(["", "2"])]  # quantity: Enter is 1
+            qty = rng.choice(["", "2"])  # quantity: Enter is 1
+            defects = 2 if qty else 1
+            out += [rng.choice(DEFECTS), qty]
         if rng.random() < 0.08:
             out += ["#CANCEL", "#CONFIRM"]
         else:
-            scrap = rng.choice(["", "0", "1"])
-            out += ["#DONE", f"{WO_QTY - (1 if scrap == '1' else 0):g}", scrap]
+            scrap = rng.choice(["", "0", "1"])  # Enter: the defects flagged
+            scrapped = defects if scrap == "" else int(scrap)
+            out += ["#DONE", f"{WO_QTY - scrapped:g}", scrap]  # good + scrap = what came in
         if rng.random() < 0.1:
             out.append("#LOGOUT")
     return out

@@ -126,3 +126,11 @@ def test_long_lot_ids_fall_back_to_qr_only_on_58_mm():
 def test_code128_refuses_non_ascii():
     with pytest.raises(ValueError):
         escpos_code128("LOT-ü")
+
+
+@pytest.mark.parametrize("paper", [58, 80])
+def test_a_held_lots_traveler_says_so_before_anything_else(paper):
+    held = render_text(traveler_layout(replace(TRAVELER, held=True), paper)).splitlines()
+    plain = render_text(traveler_layout(TRAVELER, paper))
+    assert "HELD" in held[1] and "Do not move on" in held[2]
+    assert "HELD" not in plain

@@ -46,6 +46,11 @@ CASES = {
         "L1-SAW",
         ("EMP1001", "WO-1001", "LOT-BAR-261101", "155.0", "#DONE", "50", ""),
     ),
+    # A failed diameter holds the lot being turned; completing it says HELD.
+    "complete_held": (
+        "L1-TURN",
+        ("EMP1001", "WO-1001", "12.05", "", "150.0", "#DONE", "50", ""),
+    ),
 }
 
 

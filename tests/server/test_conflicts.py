@@ -15,7 +15,7 @@ from server import models as m
 from server.models_quality import Ncr, Notification
 from server.quality import actions as qe
 from server.services.feed import station_feed
-from tests.support import ingest_batch
+from tests.support import ingest_batch, through
 
 
 def run(engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001") -> list[Any]:
@@ -26,7 +26,8 @@ def run(engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EM
 
 def start(engine: Engine, station: str, wo: str, op: int, lot_out: str) -> uuid.UUID:
     job = uuid.uuid4()
-    [r] = run(engine, station, ev.JobStarted(job_id=job, work_order=wo, operation=op, output_lot=lot_out))
+    wip = through(engine, wo, op, lot=lot_out)
+    [r] = run(engine, station, ev.JobStarted(job_id=job, work_order=wo, operation=op, output_lot=lot_out, lot=wip))
     assert r.status == "applied", r.reason
     return job
 

@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import events as ev
+from core.plant import load_plant
 from server import models as m
 from server.services.feed import station_feed
-from tests.conftest import LiveServer
+from tests.conftest import DEMO_PLANT, LiveServer
 from tests.support import event
 
 
@@ -37,7 +38,10 @@ def test_first_page_has_everything_the_station_needs(engine: Engine) -> None:
 
 def test_cursor_returns_only_changes(engine: Engine) -> None:
     first = station_feed(engine, "L1-TURN", 0)
-    assert station_feed(engine, "L1-TURN", first.cursor).model_dump(exclude={"cursor", "full", "barcodes", "quality"}) == {
+    # barcodes, quality and production are plant settings the station gets on every page
+    assert station_feed(engine, "L1-TURN", first.cursor).model_dump(
+        exclude={"cursor", "full", "barcodes", "quality", "production"}
+    ) == {
         "more": False, "station": None, "routings": [], "work_orders": [], "lots": [], "holds": [],
         "operators": [], "defect_codes": [], "spc_signals": [], "spc_limits": [],
     }
@@ -73,7 +77,8 @@ def test_paging_covers_every_change_exactly_once(engine: Engine) -> None:
     assert pages > 3
     assert sorted(seen) == sorted(set(seen))  # no duplicates
     assert {f"LOT-PAGE-{i:03}" for i in range(25)} <= set(seen)
-    assert len(seen) == 25 + 9  # plus the demo plant's opening stock
+    opening = load_plant(DEMO_PLANT).lots  # the demo plant's opening stock and work in process
+    assert len(seen) == 25 + len(opening) and {lot.id for lot in opening} <= set(seen)
 
 
 def test_feed_over_http_with_long_poll(live_server: LiveServer) -> None:
@@ -118,13 +123,14 @@ def _freeze_shaft_len(engine: Engine) -> None:
 
 def _trip_signal(engine: Engine) -> str:
     """A job at L1-TURN measures SHAFT-LEN far above its frozen limits: one SPC signal."""
-    from tests.support import ingest_batch
+    from tests.support import ingest_batch, through
 
     job = uuid.uuid4()
+    wip = through(engine, "WO-1002", 20, lot="LOT-SPC-FEED")  # sawn at op 10 first
     raws = [
         event(
             ev.JobStarted(
-                job_id=job, work_order="WO-1002", operation=20, output_lot="LOT-SPC-FEED"
+                job_id=job, work_order="WO-1002", operation=20, output_lot="LOT-SPC-FEED", lot=wip
             ),
             station="L1-TURN",
             operator="EMP1002",

@@ -15,8 +15,7 @@ from cli.main import main
 from core import events as ev
 from server import models as m
 from server.services.gauge_use import gauge_use
-from tests.support import ingest_batch
-from tests.support import event
+from tests.support import event, ingest_batch, through
 
 T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
 
@@ -24,7 +23,10 @@ T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
 def turn_job(engine: Engine, at: datetime, readings: list[tuple[float, str | None]]) -> str:
     job = uuid.uuid4()
     lot = f"LOT-L1-TURN-G{job.hex[:6]}"
-    payloads: list[ev.Payload] = [ev.JobStarted(job_id=job, work_order="WO-1002", operation=20, output_lot=lot)]
+    wip = through(engine, "WO-1002", 20, lot=lot, qty=10, at=at - timedelta(hours=1))  # sawn first
+    payloads: list[ev.Payload] = [
+        ev.JobStarted(job_id=job, work_order="WO-1002", operation=20, output_lot=lot, lot=wip)
+    ]
     payloads += [
         ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-DIA", value=v, unit="mm",
                                source="gauge" if device else "keyboard", device=device)

@@ -17,7 +17,7 @@ from server.models_genealogy import LotOrigin, SerialUnit, Shipment
 from server.apply.pipeline import EventResult
 from tests.support import ingest_one
 from server.trace.query import trace, upstream_lots
-from tests.support import event
+from tests.support import event, finish
 
 DOCK = "L2-PACK"  # receiving and shipping happen at the pack-out station in the demo plant
 
@@ -315,6 +315,7 @@ def test_rework_keeps_the_history_of_the_reworked_lot(engine: Engine) -> None:
 
 def test_serials_are_units_inside_a_lot(engine: Engine) -> None:
     saw_job(engine, "LOT-SHAFT-S1", good=3)
+    finish(engine, "LOT-SHAFT-S1")  # turned, ground and inspected: only a finished lot gets serials
     applied(engine, me.SerialsAssigned(lot="LOT-SHAFT-S1", serials=["SN-001", "SN-002"]))
     with Session(engine) as s:
         units = s.execute(select(SerialUnit).order_by(SerialUnit.serial)).scalars().all()
@@ -354,6 +355,7 @@ def test_serials_are_units_inside_a_lot(engine: Engine) -> None:
 
 def test_shipping_to_a_customer_order(engine: Engine) -> None:
     saw_job(engine, "LOT-SHAFT-F1", good=10)
+    finish(engine, "LOT-SHAFT-F1")  # only a lot through its whole routing can ship
     applied(engine, me.SerialsAssigned(lot="LOT-SHAFT-F1", serials=["SN-1", "SN-2", "SN-3"]))
     out = applied(
         engine,

@@ -18,8 +18,7 @@ from server.models_quality import Ncr, Notification, Signature, SignFailure
 from server.quality import actions as qe
 from server.services.feed import station_feed
 from server.services.history import history
-from tests.support import ingest_batch, ingest_one
-from tests.support import event
+from tests.support import event, ingest_batch, ingest_one, through
 
 
 def run(engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001") -> list[Any]:
@@ -79,18 +78,26 @@ def test_reaction_happens_once_per_failure(engine: Engine) -> None:
 
 def test_critical_defect_holds_station_and_requests_line_stop(engine: Engine) -> None:
     job = uuid.uuid4()
+    wip = through(engine, "WO-2001", 20, lot="LOT-ASSY-1")  # bearing pressed at L2-PRESS first
+    with Session(engine) as s:
+        pressed = s.execute(select(func.max(m.EventLog.id))).scalar_one()
     results = run(
         engine, "L2-ASSY",
-        ev.JobStarted(job_id=job, work_order="WO-2001", operation=20, output_lot="LOT-ASSY-1"),
+        ev.JobStarted(job_id=job, work_order="WO-2001", operation=20, output_lot="LOT-ASSY-1",
+                      lot=wip),
         ev.DefectFlagged(job_id=job, code="DEF-SEAL-MISSING", qty=1),
     )
     outcome = results[1].outcome
     assert [r["kind"] for r in outcome["reactions"]] == ["hold_lot", "hold_station", "line_stop", "notify"]
     with Session(engine) as s:
-        log_types = s.execute(select(m.EventLog.type).order_by(m.EventLog.id)).scalars().all()
+        log_types = s.execute(
+            select(m.EventLog.type).where(m.EventLog.id > pressed).order_by(m.EventLog.id)
+        ).scalars().all()
     assert log_types == ["OperatorLoggedIn", "JobStarted", "DefectFlagged", "NcrOpened", "HoldPlaced", "HoldPlaced",
                          "LineStopRequested", "SupervisorNotified"]
-    [blocked] = run(engine, "L2-ASSY", ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-2002", operation=20))
+    other = through(engine, "WO-2002", 20)  # pressed at L2-PRESS, which is not on hold
+    again = ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-2002", operation=20, lot=other)
+    [blocked] = run(engine, "L2-ASSY", again)
     assert blocked.status == "rejected" and "station L2-ASSY is on hold" in blocked.reason
 
 
@@ -131,9 +138,11 @@ def test_wrong_role_wrong_pin_and_lockout_are_refused_and_recorded(engine: Engin
 
 def test_critical_use_as_is_needs_two_different_signers(engine: Engine) -> None:
     job = uuid.uuid4()
+    wip = through(engine, "WO-2001", 30, lot="LOT-LEAK-1", qty=10)  # pressed and assembled first
     results = run(
         engine, "L2-LEAK",
-        ev.JobStarted(job_id=job, work_order="WO-2001", operation=30, output_lot="LOT-LEAK-1"),
+        ev.JobStarted(job_id=job, work_order="WO-2001", operation=30, output_lot="LOT-LEAK-1",
+                      lot=wip),
         ev.MeasurementRecorded(job_id=job, characteristic="PUMP-LEAK", value=0.9, unit="cc/min"),
         ev.JobCompleted(job_id=job, output_lot="LOT-LEAK-1", good_qty=10),
     )
@@ -147,7 +156,8 @@ def test_critical_use_as_is_needs_two_different_signers(engine: Engine) -> None:
     second = _sign(engine, ncr, None, "EMP1011", "1011")
     assert second.status == "applied" and second.outcome["status"] == "executed"
     with Session(engine) as s:
-        assert s.get(m.Lot, "LOT-LEAK-1").status == "available"  # type: ignore[union-attr]
+        # released, the pumps go back to work in process: op 40 (pack out) is still to do
+        assert s.get(m.Lot, "LOT-LEAK-1").status == "wip"  # type: ignore[union-attr]
         assert s.get(Ncr, ncr).status == "closed"  # type: ignore[union-attr]
         sigs = s.execute(select(Signature).order_by(Signature.id)).scalars().all()
         assert [(x.signer, x.meaning) for x in sigs] == [("EMP1010", "approved use-as-is"), ("EMP1011", "approved use-as-is")]
@@ -212,7 +222,9 @@ def test_sort_splits_the_lot(engine: Engine) -> None:
     ok = _sign(engine, ncr, "sort", "EMP1010", "1010", details={"release_qty": 30, "scrap_qty": 6, "rework_qty": 4, "operation": 20})
     assert ok.status == "applied", ok.reason
     with Session(engine) as s:
-        assert (s.get(m.Lot, "LOT-SORT-1").status, s.get(m.Lot, "LOT-SORT-1").qty) == ("available", 30)  # type: ignore[union-attr]
+        # the 30 released are only sawn: back to work in process for op 20
+        sorted_lot = s.get(m.Lot, "LOT-SORT-1")
+        assert sorted_lot is not None and (sorted_lot.status, sorted_lot.qty) == ("wip", 30)
         assert s.get(m.Lot, "LOT-SORT-1-S").status == "scrapped"  # type: ignore[union-attr]
         assert s.get(m.Lot, "LOT-SORT-1-R").status == "rework"  # type: ignore[union-attr]
 

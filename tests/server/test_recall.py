@@ -20,7 +20,7 @@ from server.app import create_app
 from server.trace import recall as rc
 from tests.support import ingest_one
 from server.settings import Settings
-from tests.support import event
+from tests.support import event, finish
 
 ADMIN = "recall-admin-token"
 
@@ -41,6 +41,7 @@ def saw(engine: Engine, bar: str, output: str, good: float) -> None:
         ev.JobCompleted(job_id=job, output_lot=output, good_qty=good),
     ):
         post(engine, payload, station="L1-SAW")
+    finish(engine, output)  # turned, ground, inspected: a shaft lot that can be split and shipped
 
 
 def plant_history(engine: Engine) -> None:
@@ -49,6 +50,8 @@ def plant_history(engine: Engine) -> None:
     HEAT-9 -> LOT-R9A (received) -> LOT-S9 (saw job) -> SN-91..SN-93, two shipped to ACME
                                   -> LOT-S9B (split of LOT-S9, held for another reason)
            -> LOT-R9B (received) -> LOT-S10 (saw job), shipped whole to BETA
+
+    Each sawn lot keeps its id through the rest of its routing before anything ships.
     """
     for lot in ("LOT-R9A", "LOT-R9B"):
         post(

@@ -38,7 +38,8 @@ def saw_job(engine: Engine, at: datetime, *, length: float, good: float, scrap: 
     job = uuid.uuid4()
     lot = f"LOT-L1-SAW-R{job.hex[:6]}"
     payloads: list[ev.Payload] = [
-        ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot=lot),
+        # WO-1002 (100 shafts): the 88 sawn over these days would over-run WO-1001 (50)
+        ev.JobStarted(job_id=job, work_order="WO-1002", operation=10, output_lot=lot),
         ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8),
         ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=length, unit="mm"),
     ]
@@ -70,7 +71,7 @@ def test_the_report_counts_one_plant_day_in_the_plants_time_zone(engine: Engine)
     assert report.start == datetime(2026, 11, 23, 23, tzinfo=UTC)
     [line] = report.production
     assert (line.station, line.work_order, line.jobs, line.good, line.scrap) == (
-        "L1-SAW", "WO-1001", 2, 78, 2,
+        "L1-SAW", "WO-1002", 2, 78, 2,
     )  # fmt: skip
     assert report.first_pass_yield == pytest.approx(78 / 80)
     [cut] = report.characteristics
@@ -104,13 +105,14 @@ def test_the_report_counts_one_plant_day_in_the_plants_time_zone(engine: Engine)
 
     text = report.to_markdown()
     assert text.startswith("# Riverside Pumps, Plant 1: daily report for 2026-11-24")
-    assert "Good 78, scrap 2, first-pass yield 97.5 %" in text
-    assert "| L1-SAW | WO-1001 | 2 | 78 | 2 | 97.5 % |" in text
+    assert "Good 78 across operations, 0 finished (out of their last operation); scrap 2, first-pass yield 97.5 %" in text
+    # op 10 of four: its good units are not finished yet (the arrow says the routing goes on)
+    assert "| L1-SAW | WO-1002 | 10 → | 2 | 78 | 2 | 97.5 % |" in text
     assert "| SHAFT-CUT-LEN | 2 | 1 | 50.0 % |" in text
     assert f"**{ncr_id}**" in text and "the hash chain verifies" in text
     data = json.loads(report.to_json())
     assert data["totals"] == {
-        "good": 78, "scrap": 2, "first_pass_yield": 0.975, "measured": 2, "failed": 1,
+        "finished": 0, "good_at_operations": 78, "scrap": 2, "first_pass_yield": 0.975, "measured": 2, "failed": 1,
     }  # fmt: skip
     assert data["production"][0]["first_pass_yield"] == 0.975 and data["day"] == "2026-11-24"
 
@@ -161,7 +163,7 @@ def test_the_nightly_job_writes_yesterdays_report_once(engine: Engine, tmp_path:
     written = nightly.run()
     md, js = report_paths(tmp_path / "reports", DAY)
     assert written == md and md.exists() and js.exists()
-    assert json.loads(js.read_text())["totals"]["good"] == 48
+    assert json.loads(js.read_text())["totals"]["good_at_operations"] == 48
     assert "daily report for 2026-11-24" in md.read_text()
     before = md.stat().st_mtime_ns
     assert nightly.run() is None and md.stat().st_mtime_ns == before  # not written twice
@@ -203,9 +205,10 @@ def test_cli_prints_writes_and_refuses(
     saw_job(engine, local(2026, 11, 24, 14), length=155.2, good=20, scrap=0)
     assert main(["report", "daily", "--date", "2026-11-24", "--database-url", db_url]) == 0
     out = capsys.readouterr().out
-    assert "daily report for 2026-11-24" in out and "| L1-SAW | WO-1001 | 1 | 20 | 0 | 100.0 % |" in out
+    assert "daily report for 2026-11-24" in out
+    assert "| L1-SAW | WO-1002 | 10 → | 1 | 20 | 0 | 100.0 % |" in out
     assert main(["report", "daily", "--date", "2026-11-24", "--json", "--database-url", db_url]) == 0
-    assert json.loads(capsys.readouterr().out)["totals"]["good"] == 20
+    assert json.loads(capsys.readouterr().out)["totals"]["good_at_operations"] == 20
     args = ["report", "daily", "--date", "2026-11-24", "--out", str(tmp_path), "--database-url", db_url]
     assert main(args) == 0
     assert "written to" in capsys.readouterr().out and report_paths(tmp_path, DAY)[0].exists()
@@ -224,3 +227,20 @@ def test_a_bad_report_time_stops_the_server_with_a_reason(engine: Engine, tmp_pa
     settings = Settings(admin_token="x" * 32, reports_dir=str(tmp_path), report_at="25:00")
     with pytest.raises(RuntimeError, match="LINESIDE_REPORT_AT: report time '25:00'"):
         create_app(settings, engine)
+
+
+def test_a_unit_through_four_operations_is_finished_once(engine: Engine) -> None:
+    """Stock and production count each physical unit once: 10 shafts sawn, turned, ground and
+    inspected are 40 good across operations and 10 finished."""
+    from tests.support import through
+
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    through(engine, "WO-1001", 10**6, lot="LOT-FOUR-OPS", qty=10, at=at)
+    report = daily_report(engine, date(2026, 11, 25))
+    assert report.good == 10 and report.good_at_operations == 40
+    assert [(p.station, p.operation, p.last) for p in report.production] == [
+        ("L1-GRIND", 30, False), ("L1-INSP", 40, True), ("L1-SAW", 10, False), ("L1-TURN", 20, False),
+    ]
+    with Session(engine) as s:
+        lot = s.get(m.Lot, "LOT-FOUR-OPS")
+        assert lot is not None and (lot.qty, lot.status) == (10, "available")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from cli.main import main as lineside
 from core import events as ev
 from core.spc import measurement_data, monitor, parse_rules, phase_one
-from tests.support import ingest_batch
+from tests.support import ingest_batch, through
 
 MEAN, SIGMA = 150.0, 0.010
 
@@ -27,9 +27,11 @@ class Line:
         self.at = datetime.now(UTC) - timedelta(hours=2)
         self.seq = 0
         self.job = uuid.uuid4()
+        # the bar is sawn at op 10 first; turning works on that lot
+        wip = through(engine, "WO-1001", 20, lot="LOT-API-1", at=self.at - timedelta(minutes=10))
         self._post(
             ev.JobStarted(
-                job_id=self.job, work_order="WO-1001", operation=20, output_lot="LOT-API-1"
+                job_id=self.job, work_order="WO-1001", operation=20, output_lot="LOT-API-1", lot=wip
             )
         )
 

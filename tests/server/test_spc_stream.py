@@ -30,7 +30,7 @@ from server.models_quality import Ncr, Notification
 from server.models_spc import SpcPoint, SpcSignalRow
 from server.spc import service as spc
 from server.apply.pipeline import EventResult
-from tests.support import ingest_batch, ingest_one
+from tests.support import finish, ingest_batch, ingest_one, through
 
 SEED = 5  # numpy default_rng (PCG64): stable across numpy versions
 MEAN, SIGMA, SHIFT_AT = 150.0, 0.010, 100
@@ -79,9 +79,16 @@ class Floor:
         ]
         return results
 
-    def start(self, station: str, wo: str, op: int, lot: str) -> uuid.UUID:
+    def start(
+        self, station: str, wo: str, op: int, lot: str, qty: float | None = None
+    ) -> uuid.UUID:
+        """Start op ``op`` on ``lot``, first bringing a new lot of ``qty`` through the earlier
+        operations of the routing (sawn before it is turned)."""
         job = uuid.uuid4()
-        self.post(station, ev.JobStarted(job_id=job, work_order=wo, operation=op, output_lot=lot))
+        wip = through(self.engine, wo, op, lot=lot, qty=qty, at=self.clock.tick())
+        self.post(
+            station, ev.JobStarted(job_id=job, work_order=wo, operation=op, output_lot=lot, lot=wip)
+        )
         return job
 
     def complete(self, station: str, job: uuid.UUID, lot: str, qty: float) -> None:
@@ -99,7 +106,10 @@ class Floor:
         return r.outcome
 
     def press(self, shaft_lot: str, child: str) -> None:
-        """Operation 10 of the pump: a shaft lot goes into a pressed assembly (genealogy edge)."""
+        """Operation 10 of the pump: a shaft lot goes into a pressed assembly (genealogy edge).
+
+        The shafts are ground and inspected first: a half-made lot is no component."""
+        finish(self.engine, shaft_lot, at=self.clock.tick())
         job = self.start("L2-PRESS", "WO-2001", 10, child)
         self.post(
             "L2-PRESS",
@@ -156,10 +166,18 @@ def test_shift_signals_at_first_allowed_point_and_holds_exactly_the_suspect_rang
     pressed: dict[str, str] = {}  # shaft lot -> pump sub-assembly lot made from it
     outcomes: dict[int, dict[str, Any]] = {}
     gap_lots: list[str] = []
+    room = {"WO-1001": 50.0, "WO-1002": 100.0}  # what is left to make on the two shaft orders
+
+    def order_for(qty: float) -> str:
+        """The first shaft order with room for ``qty`` more: the 117 shafts turned here would
+        over-run either order alone (and an over-run needs a supervisor)."""
+        wo = next(number for number, left in room.items() if left >= qty)
+        room[wo] -= qty
+        return wo
 
     def gap_job(name: str) -> None:
         """A job at the station whose parts nobody measured."""
-        job = floor.start("L1-TURN", "WO-1001", 20, name)
+        job = floor.start("L1-TURN", order_for(2), 20, name, qty=2)
         started[name] = floor.clock.now
         floor.complete("L1-TURN", job, name, 2)
         gap_lots.append(name)
@@ -169,7 +187,7 @@ def test_shift_signals_at_first_allowed_point_and_holds_exactly_the_suspect_rang
         points = range(j * POINTS_PER_JOB, (j + 1) * POINTS_PER_JOB)
         if first_suspect - 1 in points:
             gap_job("LOT-GAP-BEFORE")  # started before the last in-control point: not suspect
-        job = floor.start("L1-TURN", "WO-1001", 20, lot)
+        job = floor.start("L1-TURN", order_for(POINTS_PER_JOB), 20, lot, qty=POINTS_PER_JOB)
         started[lot], job_points[lot] = floor.clock.now, points
         for i in points:
             outcomes[i] = floor.measure("L1-TURN", job, "SHAFT-LEN", x[i])
@@ -283,7 +301,7 @@ def test_shift_signals_at_first_allowed_point_and_holds_exactly_the_suspect_rang
     with Session(engine) as s:
         assert spc.list_signals(s) == []
     held = spc_holds(engine)
-    job = floor.start("L1-TURN", "WO-1001", 20, "LOT-TURN-AFTER-ACK")
+    job = floor.start("L1-TURN", order_for(1), 20, "LOT-TURN-AFTER-ACK", qty=1)
     floor.measure("L1-TURN", job, "SHAFT-LEN", MEAN)
     assert spc_holds(engine) == held and "LOT-TURN-AFTER-ACK" not in held
     assert ledger.verify(engine).ok

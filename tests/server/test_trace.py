@@ -20,7 +20,7 @@ from server.app import create_app
 from server.trace import query as tr
 from tests.support import ingest_one
 from server.settings import Settings
-from tests.support import event
+from tests.support import event, finish
 
 Edge = tuple[str, str, float]  # parent, child, qty
 PROPERTY = settings(
@@ -295,7 +295,8 @@ def _post(
 
 
 def _history(engine: Engine) -> None:
-    """Bar -> saw job (measured, a burr) -> shafts; shafts split; half shipped."""
+    """Bar -> saw job (measured, a burr) -> shafts (turned, ground, inspected); shafts split;
+    half shipped."""
     job = uuid.uuid4()
     for payload in (
         ev.JobStarted(job_id=job, work_order="WO-1001", operation=10),
@@ -306,6 +307,7 @@ def _history(engine: Engine) -> None:
         ev.JobCompleted(job_id=job, output_lot="LOT-SHAFT-T1", good_qty=48, scrap_qty=2),
     ):
         _post(engine, payload, "L1-SAW")
+    finish(engine, "LOT-SHAFT-T1", operator="EMP1002")  # only finished shafts can ship
     _post(
         engine,
         me.LotSplit(lot="LOT-SHAFT-T1", new_lots=[me.LotQty(lot="LOT-SHAFT-T1A", qty=24)]),

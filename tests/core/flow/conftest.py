@@ -13,6 +13,7 @@ import pytest
 from core.flow import FlowContext, StationState, StepResult, initial_state, step
 from core.flow.memory import MemoryReference, reference_from_plant
 from core.plant import load_plant
+from tests.core.flow.wip import lots_waiting
 
 DEMO = Path(__file__).resolve().parents[3] / "provisioning" / "plants" / "demo.toml"
 _PLANT = load_plant(DEMO)
@@ -63,4 +64,7 @@ def saw() -> Station:
 
 @pytest.fixture
 def turn() -> Station:
-    return Station(reference_from_plant(_PLANT, "L1-TURN"), "L1-TURN")
+    """The turning station (op 20) with each work order's sawn lot waiting for it."""
+    ref = reference_from_plant(_PLANT, "L1-TURN")
+    lots_waiting(ref, "L1-TURN")
+    return Station(ref, "L1-TURN")

@@ -11,6 +11,7 @@ from pathlib import Path
 from core.flow import EnterMeasurement, FlowContext, StationState, StepResult, initial_state
 from core.flow.actions import PrintHoldTag, SetAndon, StopLine
 from core.flow.memory import MemoryReference, reference_from_plant
+from tests.core.flow.wip import lots_waiting
 from core.flow.quality import AwaitInspector, HoldNotice, JobBlocked, StationHeld
 from core.flow.station import STATION_FLOW
 from core.plant import load_plant
@@ -30,6 +31,7 @@ class Station:
 
     def __post_init__(self) -> None:
         self.ref = reference_from_plant(PLANT, self.station_id)
+        lots_waiting(self.ref, self.station_id)  # the lots the earlier operations made
         self.state = initial_state(self.station_id)
 
     @property

@@ -109,13 +109,27 @@ def test_events_carry_operator_and_the_clock(saw: Station) -> None:
     assert action.operator_id == "EMP1002" and action.occurred_at == saw.now - timedelta(seconds=5)
 
 
-def test_output_lot_numbers_keep_counting(turn: Station) -> None:
-    turn.scan("EMP1001")
+def test_output_lot_numbers_keep_counting(saw: Station) -> None:
+    """The first operation makes a new lot per job, numbered by the station's counter."""
+    saw.scan("EMP1001")
     lots = []
     for _ in range(2):
-        turn.scan("WO-1002", "12.0", "150.0", "#DONE", "100", "0")
-        lots.append(turn.state.last_completed.output_lot)  # type: ignore[union-attr]
-    assert lots == ["LOT-L1-TURN-261127-0001", "LOT-L1-TURN-261127-0002"]
+        saw.scan("WO-1002", "LOT-BAR-261101", "156.2", "#DONE", "10", "0")
+        lots.append(saw.state.last_completed.output_lot)  # type: ignore[union-attr]
+    assert lots == ["LOT-L1-SAW-261127-0001", "LOT-L1-SAW-261127-0002"]
+
+
+def test_a_later_operation_keeps_the_lot_it_works_on(turn: Station) -> None:
+    turn.scan("EMP1001")
+    started = turn.scan("WO-1002")
+    (start,) = started.payloads
+    assert isinstance(start, ev.JobStarted)
+    assert start.lot == "LOT-SHAFT-261105" and start.output_lot == "LOT-SHAFT-261105"
+    assert "on lot LOT-SHAFT-261105" in started.message.text
+    done = turn.scan("12.0", "150.0", "#DONE", "98", "2")
+    completed = done.payloads[-1]
+    assert isinstance(completed, ev.JobCompleted) and completed.output_lot == "LOT-SHAFT-261105"
+    assert turn.state.output_lots_made == 0  # no new lot was named
 
 
 # --- refusals: a clear message and no event -------------------------------------------
@@ -423,9 +437,14 @@ def test_logout_keeps_the_job_for_the_next_operator(saw: Station) -> None:
     out = saw.scan("#LOGOUT")
     assert [type(p).__name__ for p in out.payloads] == ["OperatorLoggedOut"]
     assert saw.state.operator is None and saw.state.job is not None
-    back = saw.scan("EMP1002")
-    assert "Job WO-1001 is open" in back.message.text
+    asked = saw.scan("EMP1002")  # another operator confirms taking the job over
+    assert "run by EMP1001" in asked.message.text and not asked.payloads
+    back = saw.scan("1002")
+    assert [type(p).__name__ for p in back.payloads] == ["OperatorLoggedIn", "JobHandedOver"]
+    assert "took over job WO-1001 from EMP1001" in back.message.text
     assert isinstance(saw.state.prompt, ScanLot)
+    again = saw.scan("#LOGOUT", "EMP1002")  # the same operator back: a plain login
+    assert [type(p).__name__ for p in again.payloads] == ["OperatorLoggedIn"]
 
 
 def test_another_badge_switches_operator(saw: Station) -> None:
