@@ -201,7 +201,7 @@ class Outbox:
                     seq=next_seq,
                     operator_id=rec.operator_id,
                     occurred_at=rec.occurred_at,
-                    event_id=uuid.uuid4(),
+                    event_id=rec.event_id or uuid.uuid4(),
                 )
                 body = event.model_dump(mode="json")
                 db.execute(

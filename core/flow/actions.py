@@ -8,6 +8,8 @@ line) and the kiosk registers a handler for each new type.
 
 from __future__ import annotations
 
+import uuid
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -50,11 +52,13 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class RecordEvent(Action):
-    """Write this event to the outbox (the outbox numbers it and gives it an id)."""
+    """Write this event to the outbox (the outbox numbers it and, unless the flow named one
+    because something here derives from it, gives it an id)."""
 
     payload: Payload
     operator_id: str | None
     occurred_at: datetime
+    event_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

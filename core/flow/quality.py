@@ -21,12 +21,15 @@ Per-job progress lives in ``job.extras``; station-wide notes in ``state.extras``
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
 from core import events as ev
 from core.flow.actions import (
+    Action,
     OperatorMessage,
     PrintHoldTag,
     RecordEvent,
@@ -57,7 +60,7 @@ from core.quality.inspection import (
     missing_before_complete,
     unit_checks_complete,
 )
-from core.quality.reactions import DEFAULT_ON_CRITICAL_DEFECT, DEFAULT_ON_FAIL
+from core.quality.reactions import DEFAULT_ON_CRITICAL_DEFECT, DEFAULT_ON_FAIL, hold_id
 
 INSPECTOR_ROLES = frozenset({"inspector", "quality_engineer", "supervisor", "mrb", "admin"})
 HOLD_ROLES = frozenset({"inspector", "quality_engineer", "supervisor", "mrb", "admin"})
@@ -402,17 +405,17 @@ def on_hold_reason(turn: Turn) -> StepResult:
     reason = turn.text.strip()
     if len(reason) < 3:
         return turn.refuse("Type a reason (a few words) for the hold.")
-    hold_id = turn.ctx.new_id()
+    new_hold = turn.ctx.new_id()
     who = turn.state.operator.badge if turn.state.operator else ""
     payload = ev.HoldPlaced(
-        hold_id=hold_id,
-        target_type=prompt.target_type,
+        hold_id=new_hold,
+        target_type=prompt.target_type,  # type: ignore[arg-type]
         target=prompt.target,  # type: ignore[arg-type]
         reason=reason,
         source="manual",
     )
     local = {
-        "id": str(hold_id),
+        "id": str(new_hold),
         "target_type": prompt.target_type,
         "target": prompt.target,
         "reason": reason,
@@ -503,12 +506,35 @@ def _reaction_kinds(
     return list(settings.get(default_key, default))
 
 
+def _measured(characteristic: str) -> Callable[[ev.Payload], bool]:
+    return lambda p: isinstance(p, ev.MeasurementRecorded) and p.characteristic == characteristic
+
+
+def _same(payload: ev.Payload) -> Callable[[ev.Payload], bool]:
+    return lambda p: p is payload
+
+
+def _name_cause(actions: list[Action], match: Callable[[ev.Payload], bool]) -> uuid.UUID:
+    """Give the last recorded event ``match`` accepts an id (kept if it has one) and return it."""
+    for i in range(len(actions) - 1, -1, -1):
+        action = actions[i]
+        if isinstance(action, RecordEvent) and match(action.payload):
+            if action.event_id is None:
+                action = actions[i] = replace(action, event_id=uuid.uuid4())
+            assert action.event_id is not None
+            return action.event_id
+    return uuid.uuid4()  # nothing recorded it (cannot happen for a verdict): a hold of its own
+
+
 def react_to_failures(turn: Turn, result: StepResult) -> StepResult:
     """A failed check or a critical defect: contain at once, even offline."""
     job = turn.state.job
     if job is None or result.refused:
         return result
-    causes: list[tuple[list[str], str]] = []
+    # The events that set the reactions off get their ids here, so a hold placed now has
+    # the id the server will give it (core.quality.reactions.hold_id of the same cause).
+    actions = list(result.actions)
+    causes: list[tuple[list[str], str, uuid.UUID]] = []
     for action in result.actions:
         if isinstance(action, ShowVerdict) and action.verdict == "fail":
             ch = next(
@@ -526,6 +552,7 @@ def react_to_failures(turn: Turn, result: StepResult) -> StepResult:
                     f"{action.characteristic} {action.value:g} {action.spec.unit} outside {action.spec.describe()}".replace(
                         "  ", " "
                     ),
+                    _name_cause(actions, _measured(action.characteristic)),
                 )
             )
         if isinstance(action, RecordEvent) and isinstance(action.payload, ev.DefectFlagged):
@@ -534,20 +561,22 @@ def react_to_failures(turn: Turn, result: StepResult) -> StepResult:
                 kinds = _reaction_kinds(
                     turn, code.reaction, "on_critical_defect", DEFAULT_ON_CRITICAL_DEFECT
                 )
-                causes.append((kinds, f"{code.severity} defect {code.code} ({code.description})"))
+                causes.append((
+                    kinds, f"{code.severity} defect {code.code} ({code.description})",
+                    _name_cause(actions, _same(action.payload)),
+                ))  # fmt: skip
     if not causes:
         return result
     state = result.state
-    actions = list(result.actions)
     who = turn.state.operator.badge if turn.state.operator else ""
     notes: list[str] = []
     local = _local_holds(state)
-    for kinds, reason in causes:
+    for kinds, reason, cause in causes:
         lot = (state.job.output_lot if state.job else None) or job.output_lot
         if "hold_lot" in kinds and lot:
             local.append(
                 {
-                    "id": f"local:{lot}:{len(local)}",
+                    "id": str(hold_id(cause, "lot", lot)),
                     "target_type": "lot",
                     "target": lot,
                     "reason": reason,
@@ -560,7 +589,7 @@ def react_to_failures(turn: Turn, result: StepResult) -> StepResult:
         if "hold_station" in kinds:
             local.append(
                 {
-                    "id": f"local:{turn.ctx.station_id}:{len(local)}",
+                    "id": str(hold_id(cause, "station", turn.ctx.station_id)),
                     "target_type": "station",
                     "target": turn.ctx.station_id,
                     "reason": reason,
