@@ -3,6 +3,7 @@
 
     python3 dev.py demo     # the demo plant: server + kiosk in this terminal
     python3 dev.py test     # the whole test suite (SQLite and PostgreSQL)
+    python3 dev.py lint     # ruff (lint and format), import layering, mypy on core/
 
 Creates ``.venv`` and installs the project with its test extras the first time
 (and again whenever pyproject.toml changes). Needs only Python 3.11 or newer.
@@ -39,7 +40,7 @@ def ensure_env() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test", "setup"):
+    if not argv or argv[0] not in ("demo", "test", "setup", "lint"):
         print(__doc__)
         return 2
     ensure_env()
@@ -47,12 +48,33 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "setup":
         return 0
+    if command == "lint":
+        return lint()
     if command == "demo":
         args = [str(BIN / "lineside"), "demo", *rest]
     else:
         args = [str(BIN / "python"), "-m", "pytest", *rest]
     os.execv(args[0], args)
     return 0  # not reached
+
+
+LINT = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("lint-imports",),
+    ("mypy",),
+)
+
+
+def lint() -> int:
+    """Every gate, each named as it runs; the first failure stops with its exit code."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for tool, *args in LINT:
+        print(f"dev.py lint: {tool} {' '.join(args)}", flush=True)
+        code = subprocess.run([str(BIN / tool), *args], cwd=ROOT, env=env).returncode
+        if code:
+            return code
+    return 0
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from cli.trace import branches
 from core.flow.trace import TraceRequested, TraceScanTarget
+from core.trace_text import branches
 from kiosk.lookup import StationTrace
 from screens.base import KioskScreen, KioskShell
 from screens.numbers import plain as _q

@@ -200,3 +200,25 @@ def live_server(engine: Engine) -> Iterator[LiveServer]:
     server.thread.start()
     yield server
     server.thread.stop()
+
+
+#: Test files that start whole processes, live kiosks or a chaos run: the slow tier.
+SLOW_FILES = {
+    "tests/e2e/test_chaos.py",
+    "tests/e2e/test_quality_loop_e2e.py",
+    "tests/kiosk/test_crash_safety.py",
+    "tests/kiosk/test_devices_e2e.py",
+    "tests/kiosk/test_flows_live.py",
+    "tests/kiosk/test_replay.py",
+    "tests/kiosk/test_routing_live.py",
+    "tests/kiosk/test_spc_kiosk.py",
+    "tests/server/scheduling/test_properties.py",
+    "tests/server/test_routing_properties.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix() in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

@@ -119,7 +119,7 @@ def _badge(turn: Turn, prompt: AwaitApproval) -> StepResult:
     return ask(turn, replace(prompt, badge=who.badge, name=who.name))
 
 
-def _pin(turn: Turn, prompt: AwaitApproval) -> StepResult:
+def _pin(turn: Turn, prompt: AwaitApproval) -> StepResult | Approved:
     who = turn.ctx.reference.operator(prompt.badge)
     if who is None or not verify_pin(turn.text, who.pin_hash):
         tries = prompt.tries + 1

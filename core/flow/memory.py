@@ -240,7 +240,10 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
             for o in plant.operators
         ],
         defect_codes=[
-            DefectCodeRef(code=d.code, description=d.description, severity=d.severity, reaction=d.reaction)
+            DefectCodeRef(
+                code=d.code, description=d.description, severity=d.severity,
+                reaction=list(d.reaction) if d.reaction is not None else None,
+            )
             for d in plant.defect_codes
         ],
         barcodes=plant.grammar_overrides(),

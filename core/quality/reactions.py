@@ -11,10 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 ReactionKind = Literal["hold_unit", "hold_lot", "hold_station", "line_stop", "notify"]
-REACTION_KINDS: tuple[str, ...] = ("hold_unit", "hold_lot", "hold_station", "line_stop", "notify")
+REACTION_KINDS: tuple[ReactionKind, ...] = ("hold_unit", "hold_lot", "hold_station", "line_stop", "notify")
 DEFAULT_ON_FAIL: tuple[ReactionKind, ...] = ("hold_lot", "notify")
 DEFAULT_ON_CRITICAL_DEFECT: tuple[ReactionKind, ...] = (
     "hold_lot",
@@ -58,7 +58,7 @@ def validate_kinds(kinds: list[str] | tuple[str, ...]) -> tuple[ReactionKind, ..
     bad = [k for k in kinds if k not in REACTION_KINDS]
     if bad:
         raise ValueError(f"unknown reaction {bad[0]!r}; use {', '.join(REACTION_KINDS)}")
-    return tuple(kinds)  # type: ignore[return-value]
+    return cast(tuple[ReactionKind, ...], tuple(kinds))
 
 
 def reaction_kinds(
