@@ -373,6 +373,10 @@ def _check_checkpoints(engine: Engine, walks: dict[str, _Walk]) -> Break | None:
                     )  # fmt: skip
                 if walk.broken is not None:
                     continue
+                if count == 0:  # an empty chain: nothing to look up, its tip is its genesis
+                    if last_hash != genesis(chain):
+                        return Break(None, None, f"checkpoint {cp.id} was changed or removed")
+                    continue
                 at = session.execute(
                     select(EventLog.hash).where(EventLog.chain == chain, EventLog.id == last_id)
                 ).scalar_one_or_none()

@@ -1,0 +1,53 @@
+"""``verify_deep``: the chains first, then the log replayed and compared with the tables."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from server import ledger
+from server.audit import compare, scratch
+from server.audit.replay import replay
+
+
+@dataclass(frozen=True, slots=True)
+class DeepReport:
+    chains: ledger.VerifyReport
+    events_fed: int
+    problems: list[str] = field(default_factory=list)
+    opening: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.chains.ok and not self.problems
+
+    @property
+    def first(self) -> str | None:
+        if not self.chains.ok and self.chains.first_break is not None:
+            brk = self.chains.first_break
+            return f"log row {brk.row_id} (event {brk.event_id}): {brk.problem}"
+        return self.problems[0] if self.problems else None
+
+
+def verify_deep(engine: Engine, *, plant_file: Path | None = None, limit: int = 100) -> DeepReport:
+    """Verify the chains, replay the log into a scratch database, compare what people read.
+
+    ``problems`` lists, first: logged events the replay refused, then rows of
+    the projections that disagree, then derived events in one log only."""
+    chains = ledger.verify(engine)
+    box = scratch.build(engine, plant_file)
+    quiet = logging.getLogger("server.apply.pipeline")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # a refused replayed event is reported below, not logged
+    try:
+        fed = replay(engine, box.engine)
+        problems = [r.describe() for r in fed.refusals[:limit]]
+        problems += [d.describe() for d in compare.differences(engine, box.engine, limit)]
+        problems += [d.describe() for d in compare.log_differences(engine, box.engine)[:limit]]
+    finally:
+        quiet.setLevel(level)
+        box.close()
+    return DeepReport(chains, fed.fed, problems[:limit], box.opening)

@@ -1,0 +1,174 @@
+"""A scratch database for a replay: migrated, holding the live plant's reference data.
+
+Reference tables (parts, routings, characteristics, stations, operators,
+suppliers, defect codes, plant settings) come from a plant import, never from
+events, so they are copied as they are. Opening stock and work orders are
+imported rows that events change afterwards; they are put back as they were
+before any event: from the plant file when one is given, otherwise rebuilt
+from what the live rows keep of their start (see ``opening_from_live``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from server import models as m
+from server.db import make_engine
+from server.migrate import upgrade
+from server.models_genealogy import LotOrigin
+
+#: Tables copied as they are, parents before children.
+REFERENCE = (
+    "plant_meta", "supplier", "part", "station", "operation", "bom_line", "characteristic",
+    "operator", "defect_code",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Scratch:
+    engine: Engine
+    directory: tempfile.TemporaryDirectory[str]
+    #: How the opening lots and work orders were put back, for the report.
+    opening: str
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.directory.cleanup()
+
+
+def build(live: Engine, plant_file: Path | None = None) -> Scratch:
+    """A fresh migrated SQLite database with ``live``'s reference data and opening rows."""
+    directory = tempfile.TemporaryDirectory(prefix="lineside-audit-")
+    engine = make_engine(f"sqlite:///{Path(directory.name) / 'replay.db'}")
+    upgrade(engine)
+    copy_reference(live, engine)
+    if plant_file is not None:
+        lots, orders = opening_from_plant(live, plant_file)
+        how = f"opening lots and work orders from {plant_file}"
+    else:
+        lots, orders = opening_from_live(live)
+        how = (
+            "opening lots and work orders rebuilt from the database (qty from initial qty, "
+            "operations done before the log from the routing record, status from the routing); "
+            "give the plant file to take them from it"
+        )
+    with engine.begin() as conn:
+        if orders:
+            conn.execute(insert(m.WorkOrder.__table__), orders)  # type: ignore[attr-defined]
+        if lots:
+            conn.execute(insert(m.Lot.__table__), lots)  # type: ignore[attr-defined]
+    return Scratch(engine, directory, how)
+
+
+def copy_reference(live: Engine, scratch: Engine) -> None:
+    with live.connect() as src, scratch.begin() as dst:
+        for name in REFERENCE:
+            table = SQLModel.metadata.tables[name]
+            rows = [dict(r._mapping) for r in src.execute(select(table))]
+            if rows:
+                dst.execute(insert(table), rows)
+
+
+def _opening_lot_ids(conn: Any) -> list[dict[str, Any]]:
+    """Live lots no event made: no job produced them, no receipt, split or merge did."""
+    lot = m.Lot.__table__  # type: ignore[attr-defined]
+    origin = LotOrigin.__table__  # type: ignore[attr-defined]
+    edge = m.GenealogyEdge.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(
+        select(lot).where(
+            lot.c.job_id.is_(None),
+            lot.c.id.not_in(select(origin.c.lot)),
+            lot.c.id.not_in(select(edge.c.child_lot).where(edge.c.event_id.is_not(None))),
+        )
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def _routings(conn: Any) -> dict[str, list[tuple[int, bool]]]:
+    op = m.Operation.__table__  # type: ignore[attr-defined]
+    out: dict[str, list[tuple[int, bool]]] = {}
+    for product, seq, optional in conn.execute(select(op.c.product, op.c.seq, op.c.optional)):
+        out.setdefault(product, []).append((int(seq), bool(optional)))
+    return out
+
+
+def _orders_from_live(conn: Any, known: set[str]) -> list[dict[str, Any]]:
+    """Work orders no event made (plant file, ERP over the API), as they were released."""
+    wo = m.WorkOrder.__table__  # type: ignore[attr-defined]
+    out = []
+    for r in conn.execute(select(wo).where(wo.c.kind != "rework")):
+        if r.number in known:
+            continue
+        row = dict(r._mapping)
+        row.update(status="released", completed_qty=0, rev=0)
+        out.append(row)
+    return out
+
+
+def opening_from_live(live: Engine) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Opening rows rebuilt from the live database.
+
+    A lot's quantity is its initial quantity; the operations done before the
+    log began are those it records done without a routing record (the
+    ``lot_operation`` rows events write); it is ``wip`` while a required
+    operation of its routing is still to do, else ``available``. A status the
+    plant file gave otherwise (an opening lot already on hold, scrapped) cannot
+    be known this way: give the plant file."""
+    lot_op = m.LotOperation.__table__  # type: ignore[attr-defined]
+    with live.connect() as conn:
+        routings = _routings(conn)
+        recorded: dict[str, set[int]] = {}
+        for lot_id, seq in conn.execute(select(lot_op.c.lot, lot_op.c.operation_seq)):
+            recorded.setdefault(lot_id, set()).add(int(seq))
+        lots = []
+        for row in _opening_lot_ids(conn):
+            before = sorted(set(row["ops_done"] or []) - recorded.get(row["id"], set()))
+            required = [s for s, optional in routings.get(row["part"], []) if not optional]
+            unfinished = row["work_order"] is not None and any(s not in before for s in required)
+            row.update(qty=row["initial_qty"], ops_done=before, rev=0,
+                       status="wip" if unfinished else "available")  # fmt: skip
+            lots.append(row)
+        orders = _orders_from_live(conn, set())
+    return lots, orders
+
+
+def opening_from_plant(
+    live: Engine, plant_file: Path
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Opening rows as the plant file states them (work orders the ERP added over the API
+    are taken from the database, as released)."""
+    from core.plant import load_plant
+
+    plant = load_plant(plant_file)
+    now = datetime.now(UTC)
+    lots = [
+        {
+            "id": lot.id, "part": lot.part, "qty": lot.qty, "initial_qty": lot.qty,
+            "status": lot.status, "supplier_id": lot.supplier, "supplier_lot": lot.supplier_lot,
+            "work_order": lot.work_order, "ops_done": sorted(lot.ops_done), "rev": 0,
+            "created_at": now,
+        }
+        for lot in plant.lots
+    ]  # fmt: skip
+    orders = [
+        {"number": wo.number, "product": wo.product, "qty": wo.qty, "status": wo.status,
+         "due": wo.due, "kind": "production", "completed_qty": 0, "created_at": now, "rev": 0}
+        for wo in plant.work_orders
+    ]  # fmt: skip
+    with live.connect() as conn:
+        orders += _orders_from_live(conn, {str(o["number"]) for o in orders})
+        # Lots the file no longer lists but the database opened with (an earlier plant file).
+        listed = {str(lot["id"]) for lot in lots}
+        extra = [r for r in _opening_lot_ids(conn) if r["id"] not in listed]
+    if extra:
+        rebuilt, _ = opening_from_live(live)
+        lots += [r for r in rebuilt if r["id"] in {e["id"] for e in extra}]
+    return lots, orders

@@ -1,0 +1,239 @@
+"""The deep audit: the log replayed into a scratch database and compared with the tables.
+
+A history of the demo plant (a saw job whose blank fails, one that passes, an
+NCR opened by hand with its hold, a disposition signed) is tampered with in
+raw SQL, as someone with database access could; the chains stay intact, the
+replay names the row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core import events as ev
+from server import ledger
+from server import models as m
+from server.audit.deep import verify_deep
+from server.models_quality import Ncr
+from server.quality import actions as qe
+from tests.conftest import DEMO_PLANT
+from tests.support import event, ingest_batch
+
+
+def _run(engine: Engine, station: str, *payloads: ev.Payload) -> list[Any]:
+    return ingest_batch(
+        engine, [event(p, station=station, operator="EMP1001") for p in payloads], station
+    )
+
+
+def _saw(engine: Engine, lot: str, length: float) -> Any:
+    job = uuid.uuid4()
+    results = _run(
+        engine, "L1-SAW",
+        ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot=lot),
+        ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8),
+        ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=length, unit="mm"),
+        ev.JobCompleted(job_id=job, output_lot=lot, good_qty=20, scrap_qty=0),
+    )  # fmt: skip
+    assert [r.status for r in results] == ["applied"] * 4, [r.reason for r in results]
+    return results[2]
+
+
+def _history(engine: Engine) -> dict[str, str]:
+    failed = _saw(engine, "LOT-AUD-1", 157.2)
+    assert failed.outcome["verdict"] == "fail"
+    _saw(engine, "LOT-AUD-2", 155.0)
+    manual, results = qe.open_ncr(engine, title="Bearings noisy on receipt", badge="EMP1010",
+                                  lots=["LOT-BRG-261101"])  # fmt: skip
+    assert manual is not None and all(r.status == "applied" for r in results)
+    signed = qe.sign_disposition(
+        engine, failed.outcome["ncr"], kind="scrap", badge="EMP1010", pin="1010"
+    )
+    assert signed.status == "applied", signed.reason
+    return {"failed_ncr": failed.outcome["ncr"], "manual_ncr": manual,
+            "manual_hold": results[1].outcome["hold_id"]}  # fmt: skip
+
+
+def _sql(engine: Engine, statement: str, **params: Any) -> None:
+    with engine.begin() as conn:
+        assert conn.execute(text(statement), params).rowcount >= 1
+
+
+def test_an_untouched_history_replays_to_the_same_tables(engine: Engine) -> None:
+    _history(engine)
+    report = verify_deep(engine)
+    assert report.ok, report.problems
+    assert report.events_fed >= 12
+
+
+def test_an_untouched_history_replays_from_the_plant_file_too(engine: Engine) -> None:
+    _history(engine)
+    report = verify_deep(engine, plant_file=DEMO_PLANT)
+    assert report.ok, report.problems
+    assert str(DEMO_PLANT) in report.opening
+
+
+def _first(engine: Engine) -> str:
+    report = verify_deep(engine)
+    assert report.chains.ok  # the tables were changed, not the log
+    assert not report.ok and report.first is not None
+    return report.first
+
+
+def test_a_measurement_turned_to_pass_is_named(engine: Engine) -> None:
+    _history(engine)
+    with Session(engine) as s:
+        row = s.execute(select(m.Measurement).where(m.Measurement.verdict == "fail")).scalar_one()
+    _sql(engine, "UPDATE measurement SET verdict = 'pass' WHERE id = :i", i=row.id)
+    assert (
+        _first(engine) == f"measurement {row.id}: verdict pass in the database, fail from the log"
+    )
+
+
+def test_a_released_hold_is_named(engine: Engine) -> None:
+    ids = _history(engine)
+    _sql(engine, "UPDATE hold SET status = 'released' WHERE id = :i", i=ids["manual_hold"])
+    assert (
+        _first(engine)
+        == f"hold {ids['manual_hold']}: status released in the database, open from the log"
+    )
+
+
+def test_a_deleted_genealogy_edge_is_named(engine: Engine) -> None:
+    _history(engine)
+    with Session(engine) as s:
+        edge = s.execute(
+            select(m.GenealogyEdge).where(m.GenealogyEdge.child_lot == "LOT-AUD-2")
+        ).scalar_one()
+    _sql(engine, "DELETE FROM genealogy_edge WHERE id = :i", i=edge.id)
+    assert _first(engine) == (
+        f"genealogy edge LOT-BAR-261101 -> LOT-AUD-2 (consume, event {edge.event_id}): made by the "
+        "log, missing from the database"
+    )
+
+
+def test_a_closed_ncr_is_named(engine: Engine) -> None:
+    ids = _history(engine)
+    _sql(engine, "UPDATE ncr SET status = 'closed' WHERE id = :i", i=ids["manual_ncr"])
+    assert (
+        _first(engine)
+        == f"NCR {ids['manual_ncr']}: status closed in the database, open from the log"
+    )
+    with Session(engine) as s:
+        assert s.get(Ncr, ids["failed_ncr"]).status == "closed"  # type: ignore[union-attr]
+
+
+# --- anchors: a checkpoint kept outside the database --------------------------------------
+
+
+def _truncate_tail(engine: Engine, rows: int) -> None:
+    """Delete the log's last rows and move every tip back, as a careful forger would."""
+    with engine.begin() as conn:
+        last = (
+            conn.execute(text("SELECT id FROM event_log ORDER BY id DESC LIMIT :n"), {"n": rows})
+            .scalars()
+            .all()
+        )
+        chains = set(
+            conn.execute(
+                text("SELECT DISTINCT chain FROM event_log WHERE id >= :i"), {"i": min(last)}
+            ).scalars()
+        )
+        conn.execute(text("DELETE FROM event_log WHERE id >= :i"), {"i": min(last)})
+        for chain in chains:
+            tip = conn.execute(text("SELECT id, hash FROM event_log WHERE chain = :c ORDER BY id DESC LIMIT 1"),
+                               {"c": chain}).first()  # fmt: skip
+            count = conn.execute(
+                text("SELECT count(*) FROM event_log WHERE chain = :c"), {"c": chain}
+            ).scalar_one()
+            conn.execute(
+                text("UPDATE ledger_head SET last_id = :i, last_hash = :h, count = :n WHERE chain = :c"),
+                {"i": tip.id if tip else 0, "h": tip.hash if tip else ledger.genesis(chain), "n": count, "c": chain},
+            )  # fmt: skip
+
+
+def test_a_tail_truncated_after_an_anchor_is_caught(engine: Engine) -> None:
+    _history(engine)
+    anchor = ledger.checkpoint(engine)
+    assert ledger.verify(engine).ok and ledger.anchor_problem(engine, anchor.hash) is None
+    _truncate_tail(engine, 3)
+    brk = ledger.verify(engine).first_break
+    assert (
+        brk is not None
+        and f"checkpoint {anchor.id} recorded" in brk.problem
+        and "rows were removed" in brk.problem
+    )
+    assert ledger.anchor_problem(engine, anchor.hash) is not None
+
+
+def _rehash_everything(engine: Engine) -> None:
+    """Rewrite a log entry and recompute every hash after it, the tips and the checkpoints:
+    nothing inside the database gives it away any more."""
+    with Session(engine) as s:
+        rows = list(s.execute(select(m.EventLog).order_by(m.EventLog.id)).scalars())
+    with engine.begin() as conn:
+        prev: dict[str, str] = {}
+        for row in rows:
+            payload = row.payload.replace("157.2", "155.1")
+            before = prev.get(row.chain, ledger.genesis(row.chain))
+            content = ledger.content_of(
+                row.event_id, row.type, row.station_id, row.operator_id, row.occurred_at, row.seq,
+                payload, row.received_at, row.status, row.reason, row.outcome,
+            )  # fmt: skip
+            digest = ledger.chain_hash(before, content)
+            conn.execute(text("UPDATE event_log SET payload = :p, prev_hash = :b, hash = :h WHERE id = :i"),
+                         {"p": payload, "b": before, "h": digest, "i": row.id})  # fmt: skip
+            prev[row.chain] = digest
+        for chain, digest in prev.items():
+            conn.execute(
+                text("UPDATE ledger_head SET last_hash = :h WHERE chain = :c"),
+                {"h": digest, "c": chain},
+            )
+        conn.execute(text("DELETE FROM ledger_checkpoint"))
+    ledger.checkpoint(engine)  # a fresh checkpoint over the forged log
+
+
+def test_a_log_rehashed_throughout_is_caught_by_the_anchor(engine: Engine) -> None:
+    _history(engine)
+    anchor = ledger.checkpoint(engine).hash
+    _rehash_everything(engine)
+    assert ledger.verify(engine).ok  # consistent inside the database...
+    problem = ledger.anchor_problem(engine, anchor)
+    assert problem is not None and "rewritten" in problem  # ...but not with the hash written down
+
+
+def test_a_log_rehashed_without_its_checkpoints_is_caught(engine: Engine) -> None:
+    _history(engine)
+    anchor = ledger.checkpoint(engine)
+    with engine.begin() as conn:  # one row's hash changed, the rest of its chain left as it was
+        last = conn.execute(
+            text("SELECT id, chain FROM event_log ORDER BY id DESC LIMIT 1")
+        ).first()
+        conn.execute(
+            text("UPDATE event_log SET hash = :h WHERE id = :i"), {"h": "f" * 64, "i": last.id}
+        )
+        conn.execute(
+            text("UPDATE ledger_head SET last_hash = :h WHERE chain = :c"),
+            {"h": "f" * 64, "c": last.chain},
+        )
+    brk = ledger.verify(engine).first_break
+    assert brk is not None and brk.row_id == last.id
+    assert ledger.anchor_problem(engine, anchor.hash) is not None
+
+
+@pytest.mark.parametrize("rows", [1])
+def test_deep_verify_reports_a_broken_chain_first(engine: Engine, rows: int) -> None:
+    _history(engine)
+    _truncate_tail(engine, rows)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE event_log SET reason = 'x' WHERE id = (SELECT min(id) FROM event_log)")
+        )
+    report = verify_deep(engine)
+    assert not report.ok and report.first is not None and "changed" in report.first
