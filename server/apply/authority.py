@@ -35,6 +35,8 @@ def static_problem(sender: Sender, event: ev.Event) -> str | None:
         return f"events recorded by people and the server belong to station {SERVER_STATION}"
     if sender.kind == "person":
         if not rule.person:
+            if rule.station:
+                return f"{event.type} is recorded at a station, by the operator logged in there"
             return f"{event.type} is recorded by the server only"
         if event.operator_id != sender.person:
             return f"{sender.person} may record events in their own name only"
