@@ -40,6 +40,13 @@ def static_problem(sender: Sender, event: ev.Event) -> str | None:
             return f"{event.type} is recorded by the server only"
         if event.operator_id != sender.person:
             return f"{sender.person} may record events in their own name only"
+        signer = event.payload.get("badge")
+        if event.type == "SignatureRefused" and signer != sender.person:
+            # A wrong PIN counts toward the signer's lockout: nobody records one for another.
+            return (
+                f"a refused signature is recorded in the name of the person who tried to sign: "
+                f"{signer}, not {sender.person}"
+            )
     return None
 
 

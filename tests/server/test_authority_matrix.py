@@ -32,6 +32,7 @@ from server import models as m
 from server.apply import authority
 from server.apply.context import SERVER_STATION, Batch, Sender
 from server.apply.pipeline import EventResult, ingest_batch
+from server.models_quality import SignFailure
 from tests.support import event
 
 HOME = "L1-TURN"  # the station that posts
@@ -321,3 +322,22 @@ def test_a_person_places_manual_and_recall_holds_only(engine: Engine, source: st
                 assert_readable(answer)
             server = authority.problem(session, Batch(session), Sender.server(), e)
             assert server is None, server
+
+
+def test_a_refused_signature_is_recorded_by_its_signer_only(engine: Engine) -> None:
+    people = _people(engine)
+    operator, mrb = people["operator"], people["mrb"]
+    wrong_pin = ev.SignatureRefused(ncr="NCR-NONE", badge=mrb, reason="wrong PIN", wrong_pin=True)
+    raw = event(wrong_pin, station=SERVER_STATION, operator=operator)
+    [result] = ingest_batch(engine, [raw], Sender.of_person(operator))
+    assert result.status == "rejected"
+    assert result.reason == (
+        f"a refused signature is recorded in the name of the person who tried to sign: "
+        f"{mrb}, not {operator}"
+    )
+    assert_readable(result.reason)
+    own = event(wrong_pin, station=SERVER_STATION, operator=mrb)
+    [result] = ingest_batch(engine, [own], Sender.of_person(mrb))
+    assert result.status == "applied", result.reason
+    with Session(engine) as s:
+        assert [f.badge for f in s.execute(select(SignFailure)).scalars()] == [mrb]
