@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.events.base import MAX_INT, Id40, Payload
+from core.events.base import MAX_INT, Id40, Payload, readable, unstorable
 from core.events.catalog import PAYLOADS
 
 EventType = str
@@ -41,6 +41,14 @@ class Event(BaseModel):
         except OverflowError:
             raise ValueError("occurred_at is out of range once converted to UTC") from None
 
+    @field_validator("payload")
+    @classmethod
+    def _storable(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problem = unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
@@ -62,7 +70,7 @@ def describe(exc: ValidationError) -> str:
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "event"
         parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
-    return "; ".join(parts)
+    return readable("; ".join(parts))
 
 
 def parse_payload(event_type: str, payload: dict[str, Any]) -> Payload:

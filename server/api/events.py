@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from core.events.base import Text
 from server.api.deps import AdminDep, CurrentStation, EngineDep, SessionDep
 from server.apply.pipeline import ingest_batch
 from server.models import EventLog
@@ -41,7 +43,10 @@ def post_events(batch: EventBatch, station_id: CurrentStation, engine: EngineDep
 
 @router.get("/events/rejected", response_model=list[RejectedEventOut])
 def rejected_events(
-    _admin: AdminDep, session: SessionDep, station: str | None = None, limit: int = Query(100, le=1000)
+    _admin: AdminDep,
+    session: SessionDep,
+    station: Text | None = Query(None, max_length=40),
+    limit: int = Query(100, ge=1, le=1000),
 ) -> list[RejectedEventOut]:
     """Events the server refused, newest first, with the reason: shown to supervisors."""
     stmt = select(EventLog).where(EventLog.status == "rejected")
@@ -50,6 +55,22 @@ def rejected_events(
     rows = session.execute(stmt.order_by(EventLog.id.desc()).limit(limit)).scalars()
     return [
         RejectedEventOut(event_id=r.event_id, type=r.type, station_id=r.station_id, seq=r.seq,
-                         received_at=r.received_at, reason=r.reason, payload=json.loads(r.payload))
+                         received_at=r.received_at, reason=r.reason, payload=_shown(r.payload))
         for r in rows
     ]
+
+
+def _shown(stored: str) -> Any:
+    """A kept payload as JSON can carry it: a lone surrogate sent by a terminal (kept escaped
+    in the table) is shown as its escape, since no JSON answer can hold it."""
+    return _escaped(json.loads(stored))
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    return value

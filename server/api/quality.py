@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from core.events.base import JsonObject, Text
 from server.api.deps import AdminDep, CallerDep, EngineDep, SessionDep
 from server.api.lots import hold_out
 from server.apply.pipeline import EventResult
@@ -22,30 +23,30 @@ router = APIRouter(prefix="/api/v1", tags=["quality"])
 
 class HoldIn(BaseModel):
     target_type: Literal["lot", "unit", "station", "work_order"]
-    target: str = Field(min_length=1, max_length=80)
-    reason: str = Field(min_length=1, max_length=500)
-    badge: str = Field(min_length=1, max_length=40, description="who places the hold")
+    target: Text = Field(min_length=1, max_length=80)
+    reason: Text = Field(min_length=1, max_length=500)
+    badge: Text = Field(min_length=1, max_length=40, description="who places the hold")
     include_downstream: bool = False
 
 
 class ReleaseIn(BaseModel):
-    badge: str = Field(min_length=1, max_length=40)
-    note: str = Field(default="", max_length=500)
+    badge: Text = Field(min_length=1, max_length=40)
+    note: Text = Field(default="", max_length=500)
 
 
 class NcrIn(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    badge: str = Field(min_length=1, max_length=40)
-    lots: list[str] = Field(default=[], max_length=1000)
+    title: Text = Field(min_length=1, max_length=300)
+    badge: Text = Field(min_length=1, max_length=40)
+    lots: list[Text] = Field(default=[], max_length=1000)
     hold: bool = True
 
 
 class SignIn(BaseModel):
     kind: Literal["use_as_is", "rework", "scrap", "return_to_vendor", "sort"] | None = None
-    details: dict[str, Any] = {}
-    badge: str = Field(min_length=1, max_length=40)
-    pin: str = Field(min_length=1, max_length=20)
-    meaning: str | None = Field(default=None, max_length=200)
+    details: JsonObject = {}
+    badge: Text = Field(min_length=1, max_length=40)
+    pin: Text = Field(min_length=1, max_length=20)
+    meaning: Text | None = Field(default=None, max_length=200)
 
 
 class SignatureOut(BaseModel):
