@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.api import events, feed, health, lots, quality, spc, trace, work_orders
 from server.db import make_engine
@@ -66,7 +68,46 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     for module in (health, events, feed, lots, work_orders, quality, trace, spc):
         app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with 413: before reading any of it when its
+    Content-Length says so, else as soon as more than that has come (a chunked body)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            detail = too_large(self.limit, int(declared))
+            await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                # An HTTPException passes the body parser and becomes the 413 answer.
+                raise HTTPException(413, too_large(self.limit, None))
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def too_large(limit: int, size: int | None) -> str:
+    """Why a request body is refused, in words."""
+    most = f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit} bytes"
+    said = f" {size} bytes," if size is not None else ""
+    return f"the request body is{said} more than the server reads ({most}): send smaller batches"
 
 
 def app_from_environment() -> FastAPI:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     port: int = 8470
     timezone: str = "UTC"
     feed_page_size: int = 2000
+    #: Largest request body read, in bytes; a bigger one is refused (413) before it is read.
+    max_body_bytes: int = 8 * 1024 * 1024
     #: Folder for the nightly daily report (Markdown + JSON); empty: no nightly report.
     reports_dir: str = ""
     #: When the nightly report is written, plant local time (HH:MM); it covers the day before.

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from starlette.concurrency import run_in_threadpool
 
+from core.events.base import MAX_INT, Text
 from core.reference import Feed
 from server.api.deps import CallerDep, EngineDep, SettingsDep
 from server.services.feed import latest_rev, station_feed
@@ -15,11 +17,13 @@ router = APIRouter(prefix="/api/v1", tags=["feed"])
 
 @router.get("/stations/{station_id}/feed", response_model=Feed)
 async def get_feed(
-    station_id: str,
+    station_id: Annotated[Text, Path(max_length=40)],
     caller: CallerDep,
     engine: EngineDep,
     settings: SettingsDep,
-    since: int = Query(0, ge=0, description="cursor from the previous page; 0 for everything"),
+    since: int = Query(
+        0, ge=0, le=MAX_INT, description="cursor from the previous page; 0 for everything"
+    ),
     wait: float = Query(0, ge=0, le=60, description="seconds to wait for a change (long poll)"),
     limit: int | None = Query(None, ge=1, le=10000),
 ) -> Feed:
