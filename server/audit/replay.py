@@ -6,7 +6,8 @@ server derived (holds, NCRs, signals) are not fed: the replay derives them
 again from their cause, with the same ids, and the comparison checks that.
 A station's batch is the run of its chain's rows received at one moment; it
 is fed again as one batch from that station. What people and the server
-recorded is fed event by event, in the name of the person named on it.
+recorded is fed event by event, in the name of the person named on it (the
+server itself for what names nobody or only the server may record).
 """
 
 from __future__ import annotations
@@ -100,16 +101,12 @@ def raw_event(row: Any) -> dict[str, Any]:
     }
 
 
-_NOT_DERIVED = "the server derived it when the log was written; the replay did not derive it"
-
-
-def _person_sender(row: Any) -> Sender | None:
-    """Who posted a row of the server's chain: the person it names. None for what only the
-    server derives (which the replay must derive itself)."""
+def _person_sender(row: Any) -> Sender:
+    """Who posted a row of the server's chain: the person it names, else the server itself."""
     rule = ev.AUTHORITY.get(row.type)
     if rule is not None and rule.person and row.operator_id:
         return Sender.of_person(row.operator_id)
-    return None
+    return Sender.server()
 
 
 def _take_ncr_number(scratch: Engine, row: Any) -> None:
@@ -185,12 +182,8 @@ def replay(live: Engine, scratch: Engine) -> ReplayReport:
             if _in_scratch(scratch, row.event_id):
                 report.derived_skipped += 1  # derived again from its cause
                 continue
-            sender = _person_sender(row)
-            if sender is None:
-                report.refusals.append(Refusal(row.id, row.event_id, row.type, _NOT_DERIVED))
-                continue
             if row.type == "NcrOpened":
                 _take_ncr_number(scratch, row)
-            _feed(scratch, [row], sender, report)
+            _feed(scratch, [row], _person_sender(row), report)
         _feed_station(scratch, station_rows, report)
     return report

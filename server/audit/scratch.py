@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -60,12 +60,42 @@ def build(live: Engine, plant_file: Path | None = None) -> Scratch:
             "operations done before the log from the routing record, status from the routing); "
             "give the plant file to take them from it"
         )
+    _number_as_imported(live, engine, lots, orders)
     with engine.begin() as conn:
         if orders:
             conn.execute(insert(m.WorkOrder.__table__), orders)  # type: ignore[attr-defined]
         if lots:
             conn.execute(insert(m.Lot.__table__), lots)  # type: ignore[attr-defined]
     return Scratch(engine, directory, how)
+
+
+#: Reference tables whose change numbers events never move.
+_NUMBERED = ("supplier", "part", "station", "operation", "operator", "defect_code")
+
+
+def _number_as_imported(
+    live: Engine, scratch: Engine, lots: list[dict[str, Any]], orders: list[dict[str, Any]]
+) -> None:
+    """Give the opening rows the change numbers the plant import gave them, and start the
+    scratch counter where the live one stood before the first event.
+
+    A terminal says which change it last saw (``known_rev``); whether a hold was
+    news to it (a quality escape) or known (a refusal) depends on these numbers,
+    so the replay must number its changes as the live server did. The import
+    numbered reference rows, then lots, then work orders; events never
+    renumber reference rows, so the highest of theirs is where the lots began."""
+    with live.connect() as conn:
+        base = max(
+            int(conn.execute(select(func.coalesce(func.max(t.c.rev), 0))).scalar_one())
+            for t in (SQLModel.metadata.tables[name] for name in _NUMBERED)
+        )
+    for n, row in enumerate([*lots, *orders], start=1):
+        row["rev"] = base + n
+    with scratch.begin() as conn:
+        conn.execute(
+            text("UPDATE counter SET value = :v WHERE name = 'rev'"),
+            {"v": base + len(lots) + len(orders)},
+        )
 
 
 def copy_reference(live: Engine, scratch: Engine) -> None:
@@ -83,11 +113,13 @@ def _opening_lot_ids(conn: Any) -> list[dict[str, Any]]:
     origin = LotOrigin.__table__  # type: ignore[attr-defined]
     edge = m.GenealogyEdge.__table__  # type: ignore[attr-defined]
     rows = conn.execute(
-        select(lot).where(
+        select(lot)
+        .where(
             lot.c.job_id.is_(None),
             lot.c.id.not_in(select(origin.c.lot)),
             lot.c.id.not_in(select(edge.c.child_lot).where(edge.c.event_id.is_not(None))),
         )
+        .order_by(lot.c.created_at, lot.c.id)  # the import's order
     )
     return [dict(r._mapping) for r in rows]
 
@@ -104,7 +136,7 @@ def _orders_from_live(conn: Any, known: set[str]) -> list[dict[str, Any]]:
     """Work orders no event made (plant file, ERP over the API), as they were released."""
     wo = m.WorkOrder.__table__  # type: ignore[attr-defined]
     out = []
-    for r in conn.execute(select(wo).where(wo.c.kind != "rework")):
+    for r in conn.execute(select(wo).where(wo.c.kind != "rework").order_by(wo.c.created_at)):
         if r.number in known:
             continue
         row = dict(r._mapping)

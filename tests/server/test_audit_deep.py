@@ -22,6 +22,7 @@ from server import models as m
 from server.audit.deep import verify_deep
 from server.models_quality import Ncr
 from server.quality import actions as qe
+from server.services.feed import station_feed
 from tests.conftest import DEMO_PLANT
 from tests.support import event, ingest_batch
 
@@ -32,14 +33,14 @@ def _run(engine: Engine, station: str, *payloads: ev.Payload) -> list[Any]:
     )
 
 
-def _saw(engine: Engine, lot: str, length: float) -> Any:
+def _saw(engine: Engine, lot: str, length: float, good: float = 20) -> Any:
     job = uuid.uuid4()
     results = _run(
         engine, "L1-SAW",
         ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot=lot),
         ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8),
         ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=length, unit="mm"),
-        ev.JobCompleted(job_id=job, output_lot=lot, good_qty=20, scrap_qty=0),
+        ev.JobCompleted(job_id=job, output_lot=lot, good_qty=good, scrap_qty=0),
     )  # fmt: skip
     assert [r.status for r in results] == ["applied"] * 4, [r.reason for r in results]
     return results[2]
@@ -77,6 +78,54 @@ def test_an_untouched_history_replays_from_the_plant_file_too(engine: Engine) ->
     report = verify_deep(engine, plant_file=DEMO_PLANT)
     assert report.ok, report.problems
     assert str(DEMO_PLANT) in report.opening
+
+
+@pytest.mark.parametrize("synced", ["before the hold", "after the hold"])
+def test_what_a_terminal_knew_of_a_hold_replays_the_same(engine: Engine, synced: str) -> None:
+    """A consumption of a lot held after the terminal last synced is a quality escape; one
+    the terminal knew was held is refused: the replay numbers changes as the server did."""
+    if synced == "before the hold":
+        known = station_feed(engine, "L2-PRESS", 0).cursor
+    job = uuid.uuid4()
+    [started] = _run(engine, "L2-PRESS", ev.JobStarted(job_id=job, work_order="WO-2001", operation=10,
+                                                       output_lot="LOT-AUD-P"))  # fmt: skip
+    assert started.status == "applied"
+    held = qe.place_hold(engine, target_type="lot", target="LOT-BRG-261101", reason="wrong grease",
+                         badge="EMP1010")  # fmt: skip
+    assert held.status == "applied"
+    if synced == "after the hold":
+        known = station_feed(engine, "L2-PRESS", 0).cursor
+    [used] = _run(engine, "L2-PRESS", ev.LotConsumed(job_id=job, lot="LOT-BRG-261101", part="BRG-6201",
+                                                     qty=40, known_rev=known))  # fmt: skip
+    assert used.status == ("applied" if synced == "before the hold" else "rejected")
+    report = verify_deep(engine)
+    assert report.ok, report.problems
+
+
+def test_rework_sort_and_a_released_hold_replay_the_same(engine: Engine) -> None:
+    ids = _history(engine)
+    failed = _saw(engine, "LOT-AUD-3", 157.0, good=10)
+    r = qe.sign_disposition(engine, failed.outcome["ncr"], kind="sort", badge="EMP1010", pin="1010",
+                            details={"release_qty": 4, "scrap_qty": 3, "rework_qty": 3, "operation": 10})  # fmt: skip
+    assert r.status == "applied", r.reason
+    hold = qe.place_hold(
+        engine, target_type="lot", target="LOT-AUD-2", reason="check", badge="EMP1010"
+    )
+    assert (
+        qe.release_hold(engine, hold.outcome["hold_id"], badge="EMP1009", note="fine").status
+        == "applied"
+    )
+    with Session(engine) as s:  # the sort split the lot and ordered its rework
+        assert (
+            s.execute(select(m.WorkOrder).where(m.WorkOrder.kind == "rework")).first() is not None
+        )
+        assert (
+            s.execute(select(m.GenealogyEdge).where(m.GenealogyEdge.kind == "sort")).first()
+            is not None
+        )
+    assert ids["manual_ncr"]
+    report = verify_deep(engine)
+    assert report.ok, report.problems
 
 
 def _first(engine: Engine) -> str:
