@@ -1,22 +1,23 @@
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from core.events.base import MAX_INT, Text
 from core.reference import Feed
 from server.api.deps import CallerDep, EngineDep, SettingsDep
-from server.services.feed import latest_rev, station_feed
+from server.services.changes import watch_for
+from server.services.feed import station_feed
 
 router = APIRouter(prefix="/api/v1", tags=["feed"])
 
 
 @router.get("/stations/{station_id}/feed", response_model=Feed)
 async def get_feed(
+    request: Request,
     station_id: Annotated[Text, Path(max_length=40)],
     caller: CallerDep,
     engine: EngineDep,
@@ -37,17 +38,17 @@ async def get_feed(
             status.HTTP_403_FORBIDDEN,
             f"station {caller.station_id} may not read the feed of {station_id}",
         )
-    deadline = time.monotonic() + wait
     page_size = limit or settings.feed_page_size
+    if not wait:
+        return await run_in_threadpool(station_feed, engine, station_id, since, page_size)
+    watch = watch_for(request.app.state, engine)
+    deadline = time.monotonic() + wait
     while True:
-        if await run_in_threadpool(latest_rev, engine) > since:
-            page = await run_in_threadpool(station_feed, engine, station_id, since, page_size)
-            if not wait or _has_content(page) or time.monotonic() >= deadline:
-                return page
-            since = page.cursor  # changes for other stations only: keep waiting from here
-        if time.monotonic() >= deadline:
-            return await run_in_threadpool(station_feed, engine, station_id, since, page_size)
-        await asyncio.sleep(0.1)
+        rev = await watch.wait_beyond(since, deadline - time.monotonic())
+        page = await run_in_threadpool(station_feed, engine, station_id, since, page_size)
+        if rev <= since or _has_content(page) or time.monotonic() >= deadline:
+            return page
+        since = page.cursor  # changes for other stations only: keep waiting from here
 
 
 def _has_content(page: Feed) -> bool:
