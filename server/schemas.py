@@ -36,8 +36,9 @@ class Health(BaseModel):
     database: str
     plant: str | None
     plant_version: str | None
-    events: int
+    events: int  # in the event log, over every chain
     revision: str | None
+    pid: int | None = None  # the server process that answered (several run with --workers)
 
 
 class EdgeOut(BaseModel):

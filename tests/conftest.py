@@ -206,6 +206,7 @@ def live_server(engine: Engine) -> Iterator[LiveServer]:
 SLOW_FILES = {
     "tests/e2e/test_chaos.py",
     "tests/e2e/test_quality_loop_e2e.py",
+    "tests/e2e/test_two_processes.py",
     "tests/kiosk/test_crash_safety.py",
     "tests/kiosk/test_devices_e2e.py",
     "tests/kiosk/test_flows_live.py",

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
+
 from alembic.runtime.migration import MigrationContext
 from fastapi import APIRouter
+from sqlalchemy import func, select
 
 from server.api.deps import EngineDep, SessionDep
 from server.models import LedgerHead, PlantMeta
@@ -14,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["health"])
 def health(session: SessionDep, engine: EngineDep) -> Health:
     plant = session.get(PlantMeta, "plant_id")
     version = session.get(PlantMeta, "plant_version")
-    head = session.get(LedgerHead, 1)
+    events = session.execute(select(func.coalesce(func.sum(LedgerHead.count), 0))).scalar_one()
     # Same connection as the session: a second one would wait on SQLite's write lock.
     revision = MigrationContext.configure(session.connection()).get_current_revision()
     return Health(
@@ -22,6 +25,7 @@ def health(session: SessionDep, engine: EngineDep) -> Health:
         database=engine.dialect.name,
         plant=plant.value if plant else None,
         plant_version=version.value if version else None,
-        events=head.count if head else 0,
+        events=int(events),
         revision=revision,
+        pid=os.getpid(),
     )

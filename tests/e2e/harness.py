@@ -203,6 +203,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    workers: int = 1  # server processes on the one port (PostgreSQL only)
 
     @property
     def url(self) -> str:
@@ -214,7 +215,7 @@ class ServerProcess:
                "LINESIDE_ADMIN_TOKEN": ADMIN_TOKEN}
         log = open(self.log_dir / f"server-{self.starts}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            _python_cli("server", "--port", str(self.port)),
+            _python_cli("server", "--port", str(self.port), *(("--workers", str(self.workers)) if self.workers > 1 else ())),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
