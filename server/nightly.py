@@ -16,6 +16,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from server.services.report import (
@@ -43,6 +44,10 @@ def parse_report_at(text: str) -> tuple[int, int]:
     return hour, minute
 
 
+#: The PostgreSQL advisory lock the nightly report is written under (one process writes it).
+REPORT_LOCK = 0x4C53_5250  # "LSRP"
+
+
 class NightlyReports:
     def __init__(
         self,
@@ -58,13 +63,26 @@ class NightlyReports:
         self.scheduler: BackgroundScheduler | None = None
 
     def run(self) -> Path | None:
-        """Write yesterday's report (plant day) if it is not there yet; its Markdown path."""
+        """Write yesterday's report (plant day) if it is not there yet; its Markdown path.
+
+        With several server processes on one PostgreSQL, one of them writes it: the others
+        find the report lock taken and leave it (and find the files there next time)."""
         yesterday: date = plant_today(self.engine, self.clock()) - timedelta(days=1)
-        try:
-            report = write_daily_report(self.engine, self.folder, yesterday, now=self.clock())
-        except Exception:
-            log.exception("daily report for %s failed; tried again at the next run", yesterday)
-            return None
+        with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if postgres and not conn.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": REPORT_LOCK}
+            ).scalar_one():
+                log.info("daily report for %s: another server process is writing it", yesterday)
+                return None
+            try:
+                report = write_daily_report(self.engine, self.folder, yesterday, now=self.clock())
+            except Exception:
+                log.exception("daily report for %s failed; tried again at the next run", yesterday)
+                return None
+            finally:
+                if postgres:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": REPORT_LOCK})
         if report is None:
             return None
         path = report_paths(self.folder, yesterday)[0]

@@ -244,3 +244,23 @@ def test_a_unit_through_four_operations_is_finished_once(engine: Engine) -> None
     with Session(engine) as s:
         lot = s.get(m.Lot, "LOT-FOUR-OPS")
         assert lot is not None and (lot.qty, lot.status) == (10, "available")
+
+
+def test_with_several_server_processes_one_writes_the_nightly_report(engine: Engine, tmp_path: Path) -> None:
+    """On PostgreSQL the report is written under an advisory lock: while another process holds
+    it, this one writes nothing; then the report is written once."""
+    from sqlalchemy import text
+
+    from server.nightly import REPORT_LOCK
+
+    nightly = NightlyReports(engine, tmp_path, clock=lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    if engine.dialect.name != "postgresql":
+        assert nightly.run() is not None  # one process only: nothing to share
+        return
+    with engine.connect() as other:
+        assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": REPORT_LOCK}).scalar_one()
+        assert nightly.run() is None and not list(tmp_path.iterdir())
+        other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": REPORT_LOCK})
+    written = nightly.run()
+    assert written is not None and written.exists()
+    assert nightly.run() is None  # already there
