@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from server import ledger
 from server.audit import compare, scratch
 from server.audit.replay import replay
+from server.audit.snapshot import frozen
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,11 @@ def verify_deep(engine: Engine, *, plant_file: Path | None = None, limit: int = 
 
     ``problems`` lists, first: logged events the replay refused, then rows of
     the projections that disagree, then derived events in one log only."""
+    with frozen(engine) as live:
+        return _verify(live, plant_file, limit)
+
+
+def _verify(engine: Engine, plant_file: Path | None, limit: int) -> DeepReport:
     chains = ledger.verify(engine)
     box = scratch.build(engine, plant_file)
     quiet = logging.getLogger("server.apply.pipeline")
