@@ -76,7 +76,11 @@ class NightlyReports:
                 log.info("daily report for %s: another server process is writing it", yesterday)
                 return None
             try:
-                report = write_daily_report(self.engine, self.folder, yesterday, now=self.clock())
+                # The chain is checked from where last night's check stopped (the full walk:
+                # lineside audit verify).
+                report = write_daily_report(
+                    self.engine, self.folder, yesterday, now=self.clock(), incremental=True
+                )
             except Exception:
                 log.exception("daily report for %s failed; tried again at the next run", yesterday)
                 return None

@@ -330,9 +330,11 @@ def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def daily_report(
-    engine: Engine, day: date, *, now: datetime | None = None, verify_chain: bool = True
+    engine: Engine, day: date, *, now: datetime | None = None, verify_chain: bool = True,
+    incremental: bool = False,
 ) -> DailyReport:
-    """The report for the plant day ``day``; ``verify_chain`` walks the whole event log."""
+    """The report for the plant day ``day``; ``verify_chain`` walks the whole event log (or,
+    ``incremental``, each chain from where the last incremental check stopped)."""
     plant, tz = plant_info(engine)
     start, end = day_bounds(day, tz)
     lo, hi = start, end  # UTC: SQLite keeps timestamps as UTC wall time
@@ -448,7 +450,7 @@ def daily_report(
                 .limit(10)
             ).all()
         }  # fmt: skip
-    chain = ledger.verify(engine) if verify_chain else None
+    chain = ledger.verify(engine, incremental=incremental) if verify_chain else None
     return DailyReport(
         plant=plant,
         day=day,
@@ -495,7 +497,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_daily_report(
-    engine: Engine, folder: Path, day: date, *, redo: bool = False, now: datetime | None = None
+    engine: Engine, folder: Path, day: date, *, redo: bool = False, now: datetime | None = None,
+    incremental: bool = False,
 ) -> DailyReport | None:
     """Write the report for ``day`` into ``folder`` (``report_paths``); the report, or None
     when it was already there (and ``redo`` is off)."""
@@ -503,7 +506,7 @@ def write_daily_report(
     if md.exists() and js.exists() and not redo:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    report = daily_report(engine, day, now=now)
+    report = daily_report(engine, day, now=now, incremental=incremental)
     _write_atomically(js, report.to_json())
     _write_atomically(md, report.to_markdown())
     return report
