@@ -143,5 +143,7 @@ class Feed(_Ref):
     barcodes: dict[str, str] = {}
     quality: dict[str, list[str]] = {}
     production: dict[str, float] = {}
+    #: The plant's time zone (IANA name): what the station's clock and tickets show.
+    timezone: str = ""
     spc_signals: list[SpcSignalRef] = []  # this station's signals: opened, extended, acknowledged
     spc_limits: list[SpcLimitsRef] = []  # control limits of characteristics routed here

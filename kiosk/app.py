@@ -7,6 +7,7 @@ a command palette or reach anything but the scan line.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import deque
@@ -43,6 +44,9 @@ from screens.view import KioskView, screen_for
 from screens.widgets import ScanInput
 
 log = logging.getLogger(__name__)
+
+#: Young objects are collected this often once start-up is done (CPython's default: 700).
+GC_YOUNG_THRESHOLD = 20_000
 
 
 @dataclass
@@ -88,6 +92,9 @@ class KioskApp(App[int]):
         service.subscribe(self._service_changed)
         #: How a trace is fetched (tests put a fake here); see ``_trace``.
         self.trace_lookup: Callable[[str], Awaitable[StationTrace]] = partial(fetch_trace, config)
+        #: Freeze what start-up loaded and collect young objects less often (see ``_settle_gc``).
+        self.settle_gc = True
+        self._gc_before: tuple[int, int, int] | None = None
         self._trace_request: TraceRequested | None = None
         self._trace_worker: Worker[None] | None = None
         service.on_action(TraceRequested, self._trace_requested)
@@ -111,9 +118,25 @@ class KioskApp(App[int]):
         self._check_rejections()
         if self.config.devices_attached:
             self.hardware.start()
+        self.call_after_refresh(self._settle_gc)
+
+    def _settle_gc(self) -> None:
+        """Once the first screen is drawn: what start-up loaded (Textual, the cache, the
+        screens) stays, so full collections no longer walk it in the middle of a scan."""
+        if not self.settle_gc or self._gc_before is not None:
+            return
+        self._gc_before = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        _, middle, old = self._gc_before
+        gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
     async def on_unmount(self) -> None:
         await self.hardware.stop()
+        if self._gc_before is not None:  # as it was: an app in a test run is not the last one
+            gc.unfreeze()
+            gc.set_threshold(*self._gc_before)
+            self._gc_before = None
 
     def _start_sync(self) -> None:
         if self.service.sync is not None:
@@ -145,7 +168,7 @@ class KioskApp(App[int]):
             actions=self._actions,
             status=replace(service.status(), devices=self.hardware.alerts()),
             reference=service.cache,
-            now=self.config.local_now(),
+            now=self.config.clock().astimezone(self.config.display_tz or service.cache.plant_zone()),
             demo_hint=demo_hint(state, service.cache) if self.config.demo_hints else "",
         )
 

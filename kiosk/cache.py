@@ -18,7 +18,8 @@ import json
 import logging
 import sqlite3
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ class StationCache:
             feed["quality"] = json.loads(meta["quality"])
         if "production" in meta:
             feed["production"] = json.loads(meta["production"])
+        if "timezone" in meta:
+            feed["timezone"] = meta["timezone"]
         page = Feed.model_validate(feed)
         self.memory.apply_feed(page)
         self.spc.apply_feed(page)
@@ -141,6 +144,8 @@ class StationCache:
                     meta["quality"] = json.dumps(page.quality)
                 if page.production:
                     meta["production"] = json.dumps(page.production)
+                if page.timezone:
+                    meta["timezone"] = page.timezone
                 if page.station is not None:
                     meta["station"] = page.station.model_dump_json()
                 db.executemany(
@@ -267,6 +272,16 @@ class StationCache:
 
     def production_settings(self) -> dict[str, float]:
         return self.memory.production_settings()
+
+    def plant_zone(self) -> tzinfo | None:
+        """The plant's time zone from the feed (None until a feed named one, or unknown here)."""
+        name = self.memory.timezone()
+        if not name:
+            return None
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
 
     def lot(self, lot_id: str) -> LotRef | None:
         lot = self.memory.lot(lot_id)

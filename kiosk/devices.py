@@ -530,6 +530,10 @@ class StationHardware:
 
     # --- actions -> devices ----------------------------------------------------------
 
+    def _zone(self) -> tzinfo | None:
+        """Tickets show the plant's clock (the terminal's own zone only when none is known)."""
+        return self.config.display_tz or self.service.cache.plant_zone()
+
     def _operator_name(self, badge: str) -> str:
         found = self.service.cache.operator(badge) if badge else None
         return found.name if found is not None else badge
@@ -537,7 +541,7 @@ class StationHardware:
     def _print_traveler(self, action: Any) -> None:
         assert isinstance(action, PrintTraveler)
         ticket = traveler_ticket(
-            action, self._operator_name(action.operator), self.config.display_tz
+            action, self._operator_name(action.operator), self._zone()
         )
         self._print(ticket, "traveler")
 
@@ -547,7 +551,7 @@ class StationHardware:
         ticket = hold_tag_ticket(
             action,
             self._operator_name(action.placed_by),
-            self.config.display_tz,
+            self._zone(),
             product=lot.part if lot else "",
             quantity=lot.qty if lot else None,
         )

@@ -48,6 +48,7 @@ class MemoryReference:
         self._barcodes: dict[str, str] = {}
         self._quality: dict[str, list[str]] = {}
         self._production: dict[str, float] = {}
+        self._timezone = ""
         self._grammar: BarcodeGrammar | None = None
 
     # --- updates --------------------------------------------------------------
@@ -77,6 +78,8 @@ class MemoryReference:
             self._quality = {k: list(v) for k, v in feed.quality.items()}
         if feed.production:
             self._production = dict(feed.production)
+        if feed.timezone:
+            self._timezone = feed.timezone
 
     def put_lot(self, lot: LotRef) -> None:
         old = self._lots.get(lot.id)
@@ -136,6 +139,10 @@ class MemoryReference:
 
     def production_settings(self) -> dict[str, float]:
         return dict(self._production)
+
+    def timezone(self) -> str:
+        """The plant's time zone as the feed named it ("" before any feed said)."""
+        return self._timezone
 
     def lot(self, lot_id: str) -> LotRef | None:
         return self._lots.get(lot_id)
@@ -249,6 +256,7 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
         barcodes=plant.grammar_overrides(),
         quality={k: list(v) for k, v in plant.quality.model_dump().items()},
         production=plant.production.model_dump(),
+        timezone=plant.plant.timezone,
     )
 
 

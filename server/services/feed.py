@@ -161,6 +161,7 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
         barcodes_row = session.get(m.PlantMeta, "barcodes")
         quality_row = session.get(m.PlantMeta, "quality")
         production_row = session.get(m.PlantMeta, "production")
+        timezone_row = session.get(m.PlantMeta, "timezone")
         return ref.Feed(
             cursor=cursor,
             more=bool(full_pages),
@@ -194,6 +195,7 @@ def station_feed(engine: Engine, station_id: str, since: int, limit: int = 2000)
             barcodes=json.loads(barcodes_row.value) if barcodes_row else {},
             quality=json.loads(quality_row.value) if quality_row else {},
             production=json.loads(production_row.value) if production_row else {},
+            timezone=timezone_row.value if timezone_row else "",
             spc_signals=pages["spc_signals"],
             spc_limits=pages["spc_limits"],
         )
