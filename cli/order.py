@@ -38,11 +38,11 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     print(f"{wo.number}  {wo.product} x {wo.qty:g}  {wo.status.replace('_', ' ')}"
           + (f"  due {wo.due}" if wo.due else ""))  # fmt: skip
-    print(f"  {'op':>4}  {'operation':28} {'good':>7} {'scrap':>6} {'running':>8} {'waiting':>8} {'to do':>7}")
+    print(f"  {'op':>4}  {'operation':26} {'good':>6} {'scrap':>6} {'running':>7} {'waiting':>7} {'held':>6} {'to do':>6}")
     for r in rows:
         flags = " (optional)" if r.optional else ""
-        name = (r.name + flags)[:28]
+        name = (r.name + flags)[:26]
         skipped = f"  {r.skipped_lots} lot(s) skipped" if r.skipped_lots else ""
-        print(f"  {r.seq:>4}  {name:28} {r.good:>7g} {r.scrap:>6g} {r.in_process:>8g} {r.waiting:>8g} "
-              f"{r.remaining:>7g}{skipped}")  # fmt: skip
+        print(f"  {r.seq:>4}  {name:26} {r.good:>6g} {r.scrap:>6g} {r.in_process:>7g} {r.waiting:>7g} "
+              f"{r.held:>6g} {r.remaining:>6g}{skipped}")  # fmt: skip
     return 0

@@ -25,6 +25,7 @@ class OperationProgress(BaseModel):
     skipped_lots: int = 0
     in_process: float = 0  # units in lots this operation is running on now
     waiting: float = 0  # units in lots ready for this operation
+    held: float = 0  # units in held lots that would be next for this operation
     remaining: float = 0  # ordered units not yet through this operation
 
 
@@ -71,7 +72,10 @@ def work_order_progress(session: Session, wo: m.WorkOrder) -> list[OperationProg
             rows[running[lot.id]].in_process += lot.qty
             continue
         for step in rt.next_operations(steps, lot.ops_done or []):
-            rows[step.seq].waiting += lot.qty
+            if lot.status == "on_hold":
+                rows[step.seq].held += lot.qty
+            else:
+                rows[step.seq].waiting += lot.qty
     for row in rows.values():
         row.remaining = max(0.0, round(wo.qty - row.good, 6))
     return list(rows.values())

@@ -215,6 +215,12 @@ def test_a_work_order_shows_per_operation_what_is_done_running_waiting_and_left(
     assert (rows[10].good, rows[10].remaining) == (40, 10)
     assert (rows[20].good, rows[20].scrap, rows[20].in_process, rows[20].remaining) == (19, 1, 20, 31)
     assert (rows[30].waiting, rows[30].good, rows[30].remaining) == (19, 0, 50)
+    qe.place_hold(engine, target_type="lot", target="LOT-A", reason="suspect", badge="EMP1010")
+    with Session(engine) as s:
+        wo = s.get(m.WorkOrder, "WO-1001")
+        assert wo is not None
+        rows = {r.seq: r for r in work_order_progress(s, wo)}
+    assert (rows[30].waiting, rows[30].held) == (0, 19)
 
 
 def test_a_half_made_lot_is_not_shipped(engine: Engine) -> None:
