@@ -15,7 +15,9 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
 
 from server import models as m
-from server.models_quality import Disposition, Ncr
+from server.models_genealogy import SerialUnit, Shipment
+from server.models_quality import Disposition, Ncr, Signature
+from server.models_spc import SpcLimits, SpcPoint, SpcSignalRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,12 @@ def _t(model: Any) -> Table:
 PROJECTIONS: tuple[Projection, ...] = (
     Projection("measurement", _t(m.Measurement), ("event_id",),
                ("verdict", "value", "lsl", "usl", "characteristic", "job_id", "unit_serial"), "id"),
+    Projection("SPC point", _t(SpcPoint), ("characteristic", "station_id", "limits_version", "idx"),
+               ("values", "events", "in_control", "signal_id")),
+    Projection("SPC signal", _t(SpcSignalRow), ("id",),
+               ("characteristic", "point", "lots", "units", "ncr", "acknowledged_by")),
+    Projection("SPC limits", _t(SpcLimits), ("characteristic", "version"),
+               ("active", "chart", "limits", "frozen_by")),
     Projection("defect", _t(m.Defect), ("event_id",), ("code", "qty", "lot", "job_id"), "id"),
     Projection("genealogy edge", _t(m.GenealogyEdge),
                ("parent_lot", "child_lot", "kind", "event_id"), ("qty",)),
@@ -53,10 +61,17 @@ PROJECTIONS: tuple[Projection, ...] = (
                ("status", "work_order", "operation_seq", "station_id", "input_lot", "output_lot",
                 "good_qty", "scrap_qty")),
     Projection("lot", _t(m.Lot), ("id",), ("status", "qty", "ops_done", "part", "work_order")),
+    Projection("routing record", _t(m.LotOperation), ("lot", "operation_seq"),
+               ("qty_in", "good_qty", "scrap_qty", "skipped", "job_id", "approved_by")),
+    Projection("serial unit", _t(SerialUnit), ("serial",), ("lot", "status")),
+    Projection("shipment", _t(Shipment), ("event_id", "lot"),
+               ("qty", "customer", "customer_order"), "id"),
     Projection("hold", _t(m.Hold), ("id",),
                ("status", "target_type", "target", "ncr", "released_by")),
     Projection("NCR", _t(Ncr), ("id",), ("status", "source", "critical", "lots")),
     Projection("disposition", _t(Disposition), ("id",), ("ncr", "kind", "status")),
+    Projection("signature", _t(Signature), ("event_id",),
+               ("disposition_id", "signer", "role", "meaning", "record_hash"), "id"),
     Projection("work order", _t(m.WorkOrder), ("number",), ("status", "completed_qty")),
 )  # fmt: skip
 

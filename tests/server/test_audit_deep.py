@@ -306,3 +306,56 @@ def test_events_arriving_during_the_audit_are_not_differences(
     assert report.ok, report.problems
     with Session(engine) as s:
         assert s.get(m.Lot, "LOT-AUD-LATE") is not None
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named"),
+    [
+        (
+            "DELETE FROM measurement WHERE verdict = 'pass'",
+            "made by the log, missing from the database",
+        ),
+        (
+            "UPDATE lot SET qty = qty + 5 WHERE id = 'LOT-AUD-2'",
+            "lot LOT-AUD-2: qty 25 in the database, 20 from the log",
+        ),
+        (
+            "UPDATE job SET good_qty = 19 WHERE output_lot = 'LOT-AUD-2'",
+            "good qty 19 in the database, 20 from the log",
+        ),
+        (
+            "UPDATE signature SET signer = 'EMP1011'",
+            "signer EMP1011 in the database, EMP1010 from the log",
+        ),
+        (
+            "UPDATE lot_operation SET scrap_qty = 1 WHERE lot = 'LOT-AUD-2'",
+            "routing record LOT-AUD-2 10: scrap qty 1",
+        ),
+    ],
+)
+def test_other_edits_are_named(engine: Engine, tamper: str, named: str) -> None:
+    _history(engine)
+    _sql(engine, tamper)
+    assert named in _first(engine)
+
+
+def test_a_row_no_event_made_is_named(engine: Engine) -> None:
+    _history(engine)
+    with Session(engine) as s:
+        job = s.execute(select(m.Job).where(m.Job.output_lot == "LOT-AUD-2")).scalar_one()
+        s.add(m.Defect(event_id=str(uuid.uuid4()), job_id=job.id, code="DEF-BURR", station_id="L1-SAW",
+                       occurred_at=job.started_at))  # fmt: skip
+        s.commit()
+    first = _first(engine)
+    assert first.startswith("defect ") and first.endswith(
+        "in the database, not made by any event in the log"
+    )
+
+
+def test_a_truncated_tail_that_grew_again_is_caught(engine: Engine) -> None:
+    _history(engine)
+    anchor = ledger.checkpoint(engine)
+    _truncate_tail(engine, 3)
+    _saw(engine, "LOT-AUD-AGAIN", 155.0, good=5)  # the chains are consistent again, and longer
+    brk = ledger.verify(engine).first_break
+    assert brk is not None and f"checkpoint {anchor.id}" in brk.problem
