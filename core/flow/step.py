@@ -11,6 +11,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from core.flow import completion as c
 from core.flow import handlers as h
 from core.flow.actions import OperatorMessage, StepResult
 from core.flow.approvals import AwaitApproval
@@ -29,15 +30,15 @@ DEFAULT_FLOW = Flow(general=h.general, reading=h.on_reading).extend(
     prompt_handlers={
         ConfirmMeasurement: h.on_confirm_measurement,
         EnterDefectQty: h.on_defect_qty,
-        EnterGoodQty: h.on_good_qty,
-        EnterScrapQty: h.on_scrap_qty,
+        EnterGoodQty: c.on_good_qty,
+        EnterScrapQty: c.on_scrap_qty,
         ConfirmCancelJob: h.on_confirm_cancel_job,
-        AwaitApproval: h.on_await_approval,
+        AwaitApproval: c.on_await_approval,
     },
     commands={
         "LOGOUT": h.cmd_logout,
         "CANCEL": h.cmd_cancel,
-        "DONE": h.cmd_done,
+        "DONE": c.cmd_done,
         "CONFIRM": h.cmd_confirm,
     },
     scans={
@@ -47,7 +48,7 @@ DEFAULT_FLOW = Flow(general=h.general, reading=h.on_reading).extend(
         "serial": h.on_serial,
         "defect": h.on_defect,
     },
-    completion_guards=(h.completion_checks,),
+    completion_guards=(c.completion_checks,),
 )
 
 
