@@ -64,8 +64,13 @@ def _verify(engine: Any, args: argparse.Namespace) -> int:
     deep = None
     if args.deep:
         from server.audit.deep import verify_deep
+        from server.audit.scratch import WrongPlant
 
-        deep = verify_deep(engine, plant_file=args.plant)
+        try:
+            deep = verify_deep(engine, plant_file=args.plant)
+        except WrongPlant as exc:
+            print(f"lineside: {exc}")
+            return 2
     ok = report.ok and anchor is None and (deep is None or deep.ok)
     if args.json:
         out: dict[str, Any] = {
@@ -96,10 +101,14 @@ def _verify(engine: Any, args: argparse.Namespace) -> int:
 
 
 def _print_deep(deep: Any) -> None:
-    print(f"replayed {deep.events_fed} events into a scratch database ({deep.opening})")
+    print(f"replayed {deep.events_fed} events into a scratch database")
+    print(f"  {deep.opening}")
     if not deep.problems:
-        print("tables agree with the log: measurements, defects, genealogy, consumptions, jobs, "
-              "lots, holds, NCRs, dispositions, work orders")  # fmt: skip
+        print(
+            "tables agree with the log: measurements, SPC points, signals and limits, defects, "
+            "genealogy, consumptions, jobs, lots, routing records, serial units, shipments, "
+            "holds, NCRs, dispositions, signatures, work orders"
+        )
         return
     print(f"tables DISAGREE with the log: {deep.problems[0]}")
     for line in deep.problems[1:10]:

@@ -32,6 +32,10 @@ REFERENCE = (
 )  # fmt: skip
 
 
+class WrongPlant(ValueError):
+    """The plant file given is not the plant the database holds."""
+
+
 @dataclass(slots=True)
 class Scratch:
     engine: Engine
@@ -49,23 +53,28 @@ def build(live: Engine, plant_file: Path | None = None) -> Scratch:
     directory = tempfile.TemporaryDirectory(prefix="lineside-audit-")
     engine = make_engine(f"sqlite:///{Path(directory.name) / 'replay.db'}")
     upgrade(engine)
-    copy_reference(live, engine)
-    if plant_file is not None:
-        lots, orders = opening_from_plant(live, plant_file)
-        how = f"opening lots and work orders from {plant_file}"
-    else:
-        lots, orders = opening_from_live(live)
-        how = (
-            "opening lots and work orders rebuilt from the database (qty from initial qty, "
-            "operations done before the log from the routing record, status from the routing); "
-            "give the plant file to take them from it"
-        )
-    _number_as_imported(live, engine, lots, orders)
-    with engine.begin() as conn:
-        if orders:
-            conn.execute(insert(m.WorkOrder.__table__), orders)  # type: ignore[attr-defined]
-        if lots:
-            conn.execute(insert(m.Lot.__table__), lots)  # type: ignore[attr-defined]
+    try:
+        copy_reference(live, engine)
+        if plant_file is not None:
+            lots, orders = opening_from_plant(live, plant_file)
+            how = f"opening lots and work orders from {plant_file}"
+        else:
+            lots, orders = opening_from_live(live)
+            how = (
+                "opening lots and work orders rebuilt from the database: quantity from the initial "
+                "quantity, operations done before the log from the routing record, status from the "
+                "routing (give --plant FILE to take them from the plant file)"
+            )
+        _number_as_imported(live, engine, lots, orders)
+        with engine.begin() as conn:
+            if orders:
+                conn.execute(insert(m.WorkOrder.__table__), orders)  # type: ignore[attr-defined]
+            if lots:
+                conn.execute(insert(m.Lot.__table__), lots)  # type: ignore[attr-defined]
+    except BaseException:
+        engine.dispose()
+        directory.cleanup()
+        raise
     return Scratch(engine, directory, how)
 
 
@@ -180,6 +189,15 @@ def opening_from_plant(
     from core.plant import load_plant
 
     plant = load_plant(plant_file)
+    with live.connect() as conn:
+        meta = conn.execute(
+            select(m.PlantMeta.__table__).where(m.PlantMeta.__table__.c.key == "plant_id")  # type: ignore[attr-defined]
+        ).first()
+    if meta is not None and meta.value != plant.plant.id:
+        raise WrongPlant(
+            f"plant file {plant_file} describes plant {plant.plant.id}; the database holds plant "
+            f"{meta.value}"
+        )
     now = datetime.now(UTC)
     lots = [
         {

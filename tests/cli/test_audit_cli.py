@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -77,3 +78,16 @@ def test_anchor_then_truncation(engine: Engine, capsys: pytest.CaptureFixture[st
         main(["audit", "anchor", "--database-url", url(engine)]) == 1
     )  # a broken log is not anchored
     assert "not anchored" in capsys.readouterr().out
+
+
+def test_a_plant_file_of_another_plant_is_refused(
+    engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(DEMO_PLANT.read_text().replace('id = "riverside-1"', 'id = "hillside-2"', 1))
+    args = ["audit", "verify", "--deep", "--plant", str(other), "--database-url", url(engine)]
+    assert main(args) == 2
+    assert (
+        "describes plant hillside-2; the database holds plant riverside-1"
+        in capsys.readouterr().out
+    )
