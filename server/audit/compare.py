@@ -30,6 +30,8 @@ class Projection:
     fields: tuple[str, ...]
     #: The column that names a row to people (the live id), when it differs from the key.
     named_by: str | None = None
+    #: Rows only the database holds are not compared (settings the plant file does not set).
+    theirs_only: bool = False
 
     def name(self, key: tuple[Any, ...], row: dict[str, Any] | None) -> str:
         if self.named_by is not None and row is not None:
@@ -76,6 +78,23 @@ PROJECTIONS: tuple[Projection, ...] = (
 )  # fmt: skip
 
 
+#: Reference data as the plant file sets it (bills of material are left out: their rows are
+#: keyed by the database's operation ids).
+REFERENCE: tuple[Projection, ...] = (
+    Projection("characteristic", _t(m.Characteristic), ("id",),
+               ("lsl", "usl", "nominal", "unit", "critical", "kind", "subgroup_size", "inspection",
+                "reaction")),
+    Projection("operator", _t(m.Operator), ("badge",), ("role", "active", "pin_hash", "name")),
+    Projection("operation", _t(m.Operation), ("product", "seq"),
+               ("name", "stations", "optional", "parallel", "new_lot")),
+    Projection("part", _t(m.Part), ("id",), ("kind", "unit", "supplier_id")),
+    Projection("defect code", _t(m.DefectCode), ("code",), ("severity", "reaction")),
+    Projection("station", _t(m.Station), ("id",), ("line", "devices")),
+    Projection("supplier", _t(m.Supplier), ("id",), ("name",)),
+    Projection("plant setting", _t(m.PlantMeta), ("key",), ("value",), theirs_only=True),
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Difference:
     what: str  # "measurement 1234"
@@ -84,16 +103,29 @@ class Difference:
     from_log: Any
     note: str | None = None  # says it all (events in one log only)
 
+    #: What the database was compared with: "log" (the replay) or "plant" (the plant file).
+    against: str = "log"
+
     def describe(self) -> str:
         if self.note is not None:
             return f"{self.what}: {self.note}"
+        plant = self.against == "plant"
         if self.field is None:
             if self.from_log is None:
-                return f"{self.what}: in the database, not made by any event in the log"
-            return f"{self.what}: made by the log, missing from the database"
+                return f"{self.what}: in the database, " + (
+                    "not in the plant file" if plant else "not made by any event in the log"
+                )
+            return f"{self.what}: " + (
+                "in the plant file, missing from the database"
+                if plant
+                else "made by the log, missing from the database"
+            )
+        if self.field == "pin_hash":  # never print a PIN's hash
+            return f"{self.what}: PIN differs from the plant file's"
+        there = "in the plant file" if plant else "from the log"
         return (
             f"{self.what}: {self.field.replace('_', ' ')} {_show(self.in_database)} in the "
-            f"database, {_show(self.from_log)} from the log"
+            f"database, {_show(self.from_log)} {there}"
         )
 
 
@@ -125,28 +157,41 @@ def _load(engine: Engine, p: Projection) -> dict[tuple[Any, ...], list[dict[str,
     return out
 
 
-def _compare(p: Projection, live: dict[Any, list[dict[str, Any]]],
-             rebuilt: dict[Any, list[dict[str, Any]]]) -> Iterator[Difference]:  # fmt: skip
-    for key in [*live, *(k for k in rebuilt if k not in live)]:
+def _compare(
+    p: Projection,
+    live: dict[Any, list[dict[str, Any]]],
+    rebuilt: dict[Any, list[dict[str, Any]]],
+    against: str,
+) -> Iterator[Difference]:
+    keys = [*live, *(k for k in rebuilt if k not in live)]
+    for key in keys:
         here, there = live.get(key, []), rebuilt.get(key, [])
+        if p.theirs_only and not there:
+            continue
         for n in range(max(len(here), len(there))):
             a = here[n] if n < len(here) else None
             b = there[n] if n < len(there) else None
-            what = p.name(key, a if a is not None else None)
+            what = p.name(key, a)
             if a is None or b is None:
-                yield Difference(what, None, a, b)
+                yield Difference(what, None, a, b, against=against)
                 continue
             for f in p.fields:
                 if _norm(a[f]) != _norm(b[f]):
-                    yield Difference(what, f, a[f], b[f])
+                    yield Difference(what, f, a[f], b[f], against=against)
                     break
 
 
-def differences(live: Engine, rebuilt: Engine, limit: int = 100) -> list[Difference]:
+def differences(
+    live: Engine,
+    rebuilt: Engine,
+    limit: int = 100,
+    projections: tuple[Projection, ...] = PROJECTIONS,
+    against: str = "log",
+) -> list[Difference]:
     """Rows that disagree, projection by projection in a fixed order, each in the live order."""
     found: list[Difference] = []
-    for p in PROJECTIONS:
-        for diff in _compare(p, _load(live, p), _load(rebuilt, p)):
+    for p in projections:
+        for diff in _compare(p, _load(live, p), _load(rebuilt, p), against):
             found.append(diff)
             if len(found) >= limit:
                 return found

@@ -37,7 +37,9 @@ def verify_deep(engine: Engine, *, plant_file: Path | None = None, limit: int = 
     """Verify the chains, replay the log into a scratch database, compare what people read.
 
     ``problems`` lists, first: logged events the replay refused, then rows of
-    the projections that disagree, then derived events in one log only."""
+    the projections that disagree, then derived events in one log only; with
+    ``plant_file``, last, reference rows (limits, roles, PINs, routings) that
+    differ from the file."""
     with frozen(engine) as live:
         return _verify(live, plant_file, limit)
 
@@ -53,7 +55,20 @@ def _verify(engine: Engine, plant_file: Path | None, limit: int) -> DeepReport:
         problems = [r.describe() for r in fed.refusals[:limit]]
         problems += [d.describe() for d in compare.differences(engine, box.engine, limit)]
         problems += [d.describe() for d in compare.log_differences(engine, box.engine)[:limit]]
+        if plant_file is not None:
+            problems += _against_plant_file(engine, plant_file, limit)
     finally:
         quiet.setLevel(level)
         box.close()
     return DeepReport(chains, fed.fed, problems[:limit], box.opening)
+
+
+def _against_plant_file(engine: Engine, plant_file: Path, limit: int) -> list[str]:
+    filed = scratch.plant_as_filed(plant_file)
+    try:
+        found = compare.differences(
+            engine, filed.engine, limit, projections=compare.REFERENCE, against="plant"
+        )
+    finally:
+        filed.close()
+    return [d.describe() for d in found]

@@ -107,6 +107,25 @@ def _number_as_imported(
         )
 
 
+def plant_as_filed(plant_file: Path) -> Scratch:
+    """A fresh database holding only what ``plant_file`` sets: the reference data to hold the
+    live tables against (a limit, a role or a PIN changed in the database shows up here; the
+    replay, which uses the live reference data, cannot see it)."""
+    from core.plant import load_plant
+    from server.services.plant_import import import_plant
+
+    directory = tempfile.TemporaryDirectory(prefix="lineside-audit-plant-")
+    engine = make_engine(f"sqlite:///{Path(directory.name) / 'plant.db'}")
+    try:
+        upgrade(engine)
+        import_plant(engine, load_plant(plant_file))
+    except BaseException:
+        engine.dispose()
+        directory.cleanup()
+        raise
+    return Scratch(engine, directory, f"reference data from {plant_file}")
+
+
 def copy_reference(live: Engine, scratch: Engine) -> None:
     with live.connect() as src, scratch.begin() as dst:
         for name in REFERENCE:

@@ -359,3 +359,31 @@ def test_a_truncated_tail_that_grew_again_is_caught(engine: Engine) -> None:
     _saw(engine, "LOT-AUD-AGAIN", 155.0, good=5)  # the chains are consistent again, and longer
     brk = ledger.verify(engine).first_break
     assert brk is not None and f"checkpoint {anchor.id}" in brk.problem
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named"),
+    [
+        ("UPDATE characteristic SET usl = 160 WHERE id = 'SHAFT-CUT-LEN'",
+         "characteristic SHAFT-CUT-LEN: usl 160 in the database, 155.5 in the plant file"),
+        ("UPDATE operator SET role = 'supervisor' WHERE badge = 'EMP1001'",
+         "operator EMP1001: role supervisor in the database, operator in the plant file"),
+        ("UPDATE operator SET pin_hash = 'x' WHERE badge = 'EMP1010'",
+         "operator EMP1010: PIN differs from the plant file's"),
+    ],
+)  # fmt: skip
+def test_reference_data_changed_in_the_database_is_named_against_the_plant_file(
+    engine: Engine, tamper: str, named: str
+) -> None:
+    _history(engine)
+    _sql(engine, tamper)
+    report = verify_deep(engine, plant_file=DEMO_PLANT)
+    assert named in report.problems
+
+
+def test_a_role_given_in_the_database_is_seen_only_against_the_plant_file(engine: Engine) -> None:
+    """The replay uses the database's reference data, so it agrees with a forged role."""
+    _history(engine)
+    _sql(engine, "UPDATE operator SET role = 'supervisor' WHERE badge = 'EMP1001'")
+    assert verify_deep(engine).ok
+    assert not verify_deep(engine, plant_file=DEMO_PLANT).ok
