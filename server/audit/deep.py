@@ -51,7 +51,7 @@ def _verify(engine: Engine, plant_file: Path | None, limit: int) -> DeepReport:
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # a refused replayed event is reported below, not logged
     try:
-        fed = replay(engine, box.engine)
+        fed = replay(engine, box.engine, box.later)
         problems = [r.describe() for r in fed.refusals[:limit]]
         problems += [d.describe() for d in compare.differences(engine, box.engine, limit)]
         problems += [d.describe() for d in compare.log_differences(engine, box.engine)[:limit]]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from core import events as ev
 from server import ledger
 from server.apply.context import SERVER_STATION, Sender
 from server.apply.pipeline import ingest_batch
+from server.audit.scratch import LaterChange, make_later_change, utc
 
 _NCR_ID = re.compile(r"^NCR-(\d{4})-(\d+)$")
 
@@ -157,10 +158,14 @@ def _feed_station(scratch: Engine, rows: list[Any], report: ReplayReport) -> Non
         _feed(scratch, rows, Sender.station(rows[0].station_id), report)
 
 
-def replay(live: Engine, scratch: Engine) -> ReplayReport:
-    """Feed every applied, non-derived event of ``live``'s log into ``scratch``, in log order."""
+def replay(live: Engine, scratch: Engine, later: Sequence[LaterChange] = ()) -> ReplayReport:
+    """Feed every applied, non-derived event of ``live``'s log into ``scratch``, in log order;
+    the changes made outside events (``later``) are made between the batches, in their turn."""
     report = ReplayReport()
+    pending = list(later)
     for run in _batches(live):
+        while pending and pending[0].at < utc(run[0].received_at):
+            make_later_change(scratch, pending.pop(0))
         station_rows: list[Any] = []
         for row in run:
             if (
@@ -186,4 +191,6 @@ def replay(live: Engine, scratch: Engine) -> ReplayReport:
                 _take_ncr_number(scratch, row)
             _feed(scratch, [row], _person_sender(row), report)
         _feed_station(scratch, station_rows, report)
+    for change in pending:
+        make_later_change(scratch, change)
     return report

@@ -11,7 +11,7 @@ from what the live rows keep of their start (see ``opening_from_live``).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,24 @@ REFERENCE = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class LaterChange:
+    """A change made outside events once the log had begun; it took a change number then."""
+
+    at: datetime
+    #: A work order released over the API (None: a station's token issued or revoked).
+    work_order: dict[str, Any] | None = None
+
+
+#: When rows the plant file sets were made, as far as the replay is concerned: before any event.
+BEFORE_EVENTS = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are stored as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class WrongPlant(ValueError):
     """The plant file given is not the plant the database holds."""
 
@@ -42,6 +60,8 @@ class Scratch:
     directory: tempfile.TemporaryDirectory[str]
     #: How the opening lots and work orders were put back, for the report.
     opening: str
+    #: Changes made outside events after the log began, for the replay to make in their turn.
+    later: list[LaterChange] = field(default_factory=list)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -65,7 +85,8 @@ def build(live: Engine, plant_file: Path | None = None) -> Scratch:
                 "quantity, operations done before the log from the routing record, status from the "
                 "routing (give --plant FILE to take them from the plant file)"
             )
-        _number_as_imported(live, engine, lots, orders)
+        orders, later, tokens_before = _split_later(live, orders)
+        _number_as_imported(live, engine, lots, orders, tokens_before)
         with engine.begin() as conn:
             if orders:
                 conn.execute(insert(m.WorkOrder.__table__), orders)  # type: ignore[attr-defined]
@@ -75,15 +96,45 @@ def build(live: Engine, plant_file: Path | None = None) -> Scratch:
         engine.dispose()
         directory.cleanup()
         raise
-    return Scratch(engine, directory, how)
+    return Scratch(engine, directory, how, later)
 
 
-#: Reference tables whose change numbers events never move.
-_NUMBERED = ("supplier", "part", "station", "operation", "operator", "defect_code")
+def _split_later(
+    live: Engine, orders: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[LaterChange], int]:
+    """The work orders there were before the first event; the changes made outside events
+    after it (work orders released over the API, station tokens issued or revoked), in time
+    order; and how many tokens were issued or revoked before it."""
+    log = SQLModel.metadata.tables["event_log"]
+    station = SQLModel.metadata.tables["station"]
+    with live.connect() as conn:
+        first = conn.execute(select(func.min(log.c.received_at))).scalar_one_or_none()
+        tokens = [
+            utc(at)
+            for row in conn.execute(select(station.c.token_issued_at, station.c.token_revoked_at))
+            for at in row
+            if at is not None
+        ]
+    if first is None:
+        return orders, [], len(tokens)
+    start = utc(first)
+    opening = [o for o in orders if utc(o["created_at"]) < start]
+    later = [LaterChange(utc(o["created_at"]), o) for o in orders if utc(o["created_at"]) >= start]
+    later += [LaterChange(at) for at in tokens if at >= start]
+    return opening, sorted(later, key=lambda c: c.at), sum(1 for at in tokens if at < start)
+
+
+#: Reference tables whose change numbers events never move (a station's moves when its
+#: token is issued or revoked: counted apart).
+_NUMBERED = ("supplier", "part", "operation", "operator", "defect_code")
 
 
 def _number_as_imported(
-    live: Engine, scratch: Engine, lots: list[dict[str, Any]], orders: list[dict[str, Any]]
+    live: Engine,
+    scratch: Engine,
+    lots: list[dict[str, Any]],
+    orders: list[dict[str, Any]],
+    tokens: int,
 ) -> None:
     """Give the opening rows the change numbers the plant import gave them, and start the
     scratch counter where the live one stood before the first event.
@@ -92,19 +143,37 @@ def _number_as_imported(
     news to it (a quality escape) or known (a refusal) depends on these numbers,
     so the replay must number its changes as the live server did. The import
     numbered reference rows, then lots, then work orders; events never
-    renumber reference rows, so the highest of theirs is where the lots began."""
+    renumber reference rows, so the highest of theirs is where the lots began;
+    station tokens issued before the first event come after."""
+    station = SQLModel.metadata.tables["station"]
     with live.connect() as conn:
         base = max(
             int(conn.execute(select(func.coalesce(func.max(t.c.rev), 0))).scalar_one())
             for t in (SQLModel.metadata.tables[name] for name in _NUMBERED)
         )
+        never_enrolled = select(func.coalesce(func.max(station.c.rev), 0)).where(
+            station.c.token_issued_at.is_(None), station.c.token_revoked_at.is_(None)
+        )
+        base = max(base, int(conn.execute(never_enrolled).scalar_one()))
     for n, row in enumerate([*lots, *orders], start=1):
         row["rev"] = base + n
     with scratch.begin() as conn:
         conn.execute(
             text("UPDATE counter SET value = :v WHERE name = 'rev'"),
-            {"v": base + len(lots) + len(orders)},
+            {"v": base + len(lots) + len(orders) + tokens},
         )
+
+
+def make_later_change(scratch: Engine, change: LaterChange) -> None:
+    """Take a change number as the live server did at ``change.at`` (and release the work
+    order then)."""
+    with scratch.begin() as conn:
+        rev = conn.execute(
+            text("UPDATE counter SET value = value + 1 WHERE name = 'rev' RETURNING value")
+        ).scalar_one()
+        if change.work_order is not None:
+            row = {**change.work_order, "rev": int(rev)}
+            conn.execute(insert(SQLModel.metadata.tables["work_order"]), [row])
 
 
 def plant_as_filed(plant_file: Path) -> Scratch:
@@ -217,19 +286,19 @@ def opening_from_plant(
             f"plant file {plant_file} describes plant {plant.plant.id}; the database holds plant "
             f"{meta.value}"
         )
-    now = datetime.now(UTC)
     lots = [
         {
             "id": lot.id, "part": lot.part, "qty": lot.qty, "initial_qty": lot.qty,
             "status": lot.status, "supplier_id": lot.supplier, "supplier_lot": lot.supplier_lot,
             "work_order": lot.work_order, "ops_done": sorted(lot.ops_done), "rev": 0,
-            "created_at": now,
+            "created_at": BEFORE_EVENTS,
         }
         for lot in plant.lots
     ]  # fmt: skip
     orders = [
         {"number": wo.number, "product": wo.product, "qty": wo.qty, "status": wo.status,
-         "due": wo.due, "kind": "production", "completed_qty": 0, "created_at": now, "rev": 0}
+         "due": wo.due, "kind": "production", "completed_qty": 0, "created_at": BEFORE_EVENTS,
+         "rev": 0}
         for wo in plant.work_orders
     ]  # fmt: skip
     with live.connect() as conn:

@@ -387,3 +387,31 @@ def test_a_role_given_in_the_database_is_seen_only_against_the_plant_file(engine
     _sql(engine, "UPDATE operator SET role = 'supervisor' WHERE badge = 'EMP1001'")
     assert verify_deep(engine).ok
     assert not verify_deep(engine, plant_file=DEMO_PLANT).ok
+
+
+def test_changes_made_outside_events_keep_their_turn(engine: Engine) -> None:
+    """A station enrolled and a work order released over the API once the log had begun take
+    change numbers then; the replay takes them in the same turn, so a hold placed after the
+    terminal last synced is news to it on replay too (a quality escape, not a refusal)."""
+    from server.services.revs import next_rev
+    from server.services.stations import enroll
+
+    _history(engine)
+    enroll(engine, "L2-PRESS")
+    with Session(engine) as s:  # as POST /work-orders does
+        s.add(m.WorkOrder(number="WO-AUD-9", product="PUMP-P200", qty=5, rev=next_rev(s)))
+        s.commit()
+    job = uuid.uuid4()
+    [started] = _run(engine, "L2-PRESS", ev.JobStarted(job_id=job, work_order="WO-AUD-9", operation=10,
+                                                       output_lot="LOT-AUD-Q"))  # fmt: skip
+    assert started.status == "applied", started.reason
+    known = station_feed(engine, "L2-PRESS", 0).cursor
+    held = qe.place_hold(engine, target_type="lot", target="LOT-BRG-261101", reason="wrong grease",
+                         badge="EMP1010")  # fmt: skip
+    assert held.status == "applied"
+    [used] = _run(engine, "L2-PRESS", ev.LotConsumed(job_id=job, lot="LOT-BRG-261101", part="BRG-6201",
+                                                     qty=1, known_rev=known))  # fmt: skip
+    assert used.status == "applied" and "escape" in str(used.outcome), used.outcome
+    for plant_file in (None, DEMO_PLANT):
+        report = verify_deep(engine, plant_file=plant_file)
+        assert report.ok, report.problems
