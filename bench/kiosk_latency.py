@@ -119,15 +119,17 @@ async def kiosk_child(args: argparse.Namespace) -> dict[str, Any]:
     )
     app.settle_gc = not args.gc_as_is
     result: dict[str, Any] = {"pid": os.getpid()}
-    pauses: list[float] = []
+    pauses: list[float] = []  # full collections
+    young: list[float] = []  # collections of generations 0 and 1
     gc_started = 0.0
 
     def on_gc(phase: str, info: dict[str, int]) -> None:
         nonlocal gc_started
         if phase == "start":
             gc_started = time.perf_counter()
-        elif info["generation"] == 2:
-            pauses.append((time.perf_counter() - gc_started) * 1000)
+        else:
+            took = (time.perf_counter() - gc_started) * 1000
+            (pauses if info["generation"] == 2 else young).append(took)
 
     def burst(text: str) -> None:
         for ch in text:
@@ -174,6 +176,7 @@ async def kiosk_child(args: argparse.Namespace) -> dict[str, Any]:
         result.update(
             times_ms=times,
             full_gc_ms=pauses,
+            young_gc_ms=young,
             queued=app.service.outbox.pending_count(),
             refused=[f"{e.type}: {e.reason}" for e in app.service.rejections()],
             vmhwm_kib=vmhwm_kib(os.getpid()),
@@ -331,6 +334,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "max_ms": max(ms),
         "full_gc": len(measured["full_gc_ms"]),
         "full_gc_max_ms": max(measured["full_gc_ms"], default=0.0),
+        "young_gc": len(measured["young_gc_ms"]),
+        "young_gc_max_ms": max(measured["young_gc_ms"], default=0.0),
         "baseline_p50_ms": statistics.median(base),
         "baseline_p99_ms": pct(base, 0.99),
         "baseline_max_ms": max(base),
@@ -356,7 +361,8 @@ def report(f: dict[str, Any]) -> None:
     )
     print(
         f"  full collections during the bursts: {f['full_gc']},"
-        f" longest {f['full_gc_max_ms']:.1f} ms"
+        f" longest {f['full_gc_max_ms']:.1f} ms; of young objects: {f['young_gc']},"
+        f" longest {f['young_gc_max_ms']:.1f} ms"
     )
     print(
         f"  baseline, collector as CPython sets it: median {f['baseline_p50_ms']:.1f} ms"
