@@ -46,7 +46,9 @@ from screens.widgets import ScanInput
 log = logging.getLogger(__name__)
 
 #: Young objects are collected this often once start-up is done (CPython's default: 700).
-GC_YOUNG_THRESHOLD = 20_000
+#: Not the server's 20,000: a collection walks what survived since the last one, and a
+#: kiosk cares for the longest pause in a scan (3,000: a few ms; 20,000: about 15).
+GC_YOUNG_THRESHOLD = 3_000
 
 
 @dataclass
