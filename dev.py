@@ -24,7 +24,7 @@ STAMP = VENV / ".lineside-installed"
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 there is
         sys.exit(f"lineside needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and (BIN / "lineside").exists():
@@ -32,7 +32,10 @@ def ensure_env() -> None:
     if not (BIN / "python").exists():
         print("dev.py: creating .venv", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    print("dev.py: installing lineside and its test dependencies (first run takes a minute)", flush=True)
+    print(
+        "dev.py: installing lineside and its test dependencies (first run takes a minute)",
+        flush=True,
+    )
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
     subprocess.run(pip + ["-e", f"{ROOT}[test]"], check=True)

@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 from server import models as m  # noqa: E402
 from server.db import make_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from server.trace.recall import recall_scope  # noqa: E402
 from server.trace.query import MAX_WALK, reachable, trace, tune_for_traces  # noqa: E402
+from server.trace.recall import recall_scope  # noqa: E402
 
 LEVELS = 12
 PARTS_PER_LEVEL = 8

@@ -83,8 +83,9 @@ def station_events(i: int, n: int) -> list[dict[str, Any]]:
 
     def add(payload: ev.Payload) -> None:
         out.append(
-            ev.make_event(payload, station_id=station, seq=len(out) + 1, operator_id=badge)
-            .model_dump(mode="json")
+            ev.make_event(
+                payload, station_id=station, seq=len(out) + 1, operator_id=badge
+            ).model_dump(mode="json")
         )
 
     add(ev.OperatorLoggedIn(badge=badge))
@@ -110,7 +111,9 @@ def prepare(url: str, stations: int) -> dict[str, str]:
     return tokens
 
 
-def _post_all(base: str, tokens: dict[str, str], per_station: dict[str, list[Any]], batch: int) -> tuple[int, float]:
+def _post_all(
+    base: str, tokens: dict[str, str], per_station: dict[str, list[Any]], batch: int
+) -> tuple[int, float]:
     applied = [0]
     failures: list[str] = []
     lock = threading.Lock()
@@ -230,23 +233,35 @@ def run_one(name: str, url: str, n: int, batch: int, stations: int, workers: int
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--events", type=int, default=40000)
     ap.add_argument("--batch", type=int, default=200)
     ap.add_argument("--stations", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2, help="server processes (PostgreSQL)")
-    ap.add_argument("--pg", default=os.environ.get("LINESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "LINESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     ap.add_argument("--only", choices=["sqlite", "postgresql"])
     ap.add_argument("--json", action="store_true", help="one JSON object per database")
     args = ap.parse_args()
     if not args.json:
-        print(f"lineside ingest benchmark: {args.events} events from {args.stations} stations, "
-              f"batches of {args.batch}")
+        print(
+            f"lineside ingest benchmark: {args.events} events from {args.stations} stations, "
+            f"batches of {args.batch}"
+        )
     results = []
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(run_one("sqlite", f"sqlite:///{tmp}/bench.db", args.events, args.batch,
-                                   args.stations, 1))
+            results.append(
+                run_one(
+                    "sqlite", f"sqlite:///{tmp}/bench.db", args.events, args.batch, args.stations, 1
+                )
+            )
     if args.only in (None, "postgresql"):
         admin = make_engine(args.pg, isolation_level="AUTOCOMMIT")
         name = f"lineside_bench_ingest_{os.getpid()}"
@@ -254,8 +269,9 @@ def main() -> int:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
-            results.append(run_one("postgresql", url, args.events, args.batch, args.stations,
-                                   args.workers))
+            results.append(
+                run_one("postgresql", url, args.events, args.batch, args.stations, args.workers)
+            )
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -263,10 +279,12 @@ def main() -> int:
         if args.json:
             print(json.dumps(r))
         else:
-            print(f"{r['database']:10} {r['events']:7d} events  {r['stations']} stations  "
-                  f"batch {r['batch']:4d}  workers {r['workers']}  {r['seconds']:7.2f} s  "
-                  f"{r['events_per_s']:7d} events/s   baseline (plain INSERT) "
-                  f"{r['baseline_events_per_s']:7d} events/s   ratio {r['ratio']:.2f}")
+            print(
+                f"{r['database']:10} {r['events']:7d} events  {r['stations']} stations  "
+                f"batch {r['batch']:4d}  workers {r['workers']}  {r['seconds']:7.2f} s  "
+                f"{r['events_per_s']:7d} events/s   baseline (plain INSERT) "
+                f"{r['baseline_events_per_s']:7d} events/s   ratio {r['ratio']:.2f}"
+            )
     return 0
 
 

@@ -46,10 +46,14 @@ from server.scheduling.cpsat import solve  # noqa: E402
 
 ORIGIN = datetime(2026, 6, 1)  # a Monday
 DAY = 1440
-TWO_SHIFTS = Calendar((
-    Shift(clock(6), clock(14), breaks=((clock(9), clock(9, 15)), (clock(12), clock(12, 30)))),
-    Shift(clock(14), clock(22), breaks=((clock(17), clock(17, 15)), (clock(19, 30), clock(20)))),
-))
+TWO_SHIFTS = Calendar(
+    (
+        Shift(clock(6), clock(14), breaks=((clock(9), clock(9, 15)), (clock(12), clock(12, 30)))),
+        Shift(
+            clock(14), clock(22), breaks=((clock(17), clock(17, 15)), (clock(19, 30), clock(20)))
+        ),
+    )
+)
 
 
 def plant(orders: int, ops: int, stations: int, per_centre: int, seed: int) -> Problem:
@@ -57,26 +61,37 @@ def plant(orders: int, ops: int, stations: int, per_centre: int, seed: int) -> P
     open_ = windows(TWO_SHIFTS, ORIGIN, 21 * DAY)
     resources = tuple(Resource(f"ST-{i:02d}", open_) for i in range(stations))
     centres = tuple(
-        WorkCentre(f"WC-{c}", tuple(r.id for r in resources[c * per_centre:(c + 1) * per_centre]))
+        WorkCentre(f"WC-{c}", tuple(r.id for r in resources[c * per_centre : (c + 1) * per_centre]))
         for c in range((stations + per_centre - 1) // per_centre)
     )
     out = []
     for i in range(orders):
         quantity = rng.randrange(20, 81)
         route = tuple(
-            Operation(10 * (k + 1), (rng.choice(centres).id,), setup=rng.randrange(10, 31),
-                      per_unit=round(rng.uniform(0.2, 1.0), 2))
+            Operation(
+                10 * (k + 1),
+                (rng.choice(centres).id,),
+                setup=rng.randrange(10, 31),
+                per_unit=round(rng.uniform(0.2, 1.0), 2),
+            )
             for k in range(ops)
         )
         work = sum(op.setup + op.per_unit * quantity for op in route)
         release = rng.randrange(0, 8 * DAY)
         # Allowance: a few times the work content in calendar time, plus a day or two.
-        due = min(release + int(work * rng.uniform(3, 8)) + rng.randrange(DAY, 3 * DAY),
-                  14 * DAY)
+        due = min(release + int(work * rng.uniform(3, 8)) + rng.randrange(DAY, 3 * DAY), 14 * DAY)
         material = release + rng.randrange(0, 2 * DAY) if rng.random() < 0.2 else 0
-        out.append(Order(f"WO-{i + 1:04d}", route, quantity=quantity, due=due,
-                         weight=rng.choice((1, 1, 2, 3)), release=release,
-                         material_ready=material))
+        out.append(
+            Order(
+                f"WO-{i + 1:04d}",
+                route,
+                quantity=quantity,
+                due=due,
+                weight=rng.choice((1, 1, 2, 3)),
+                release=release,
+                material_ready=material,
+            )
+        )
     return Problem(resources, tuple(out), centres, origin=ORIGIN)
 
 
@@ -95,8 +110,9 @@ def figures(schedule: Schedule) -> dict[str, object]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--orders", type=int, default=500)
     ap.add_argument("--ops", type=int, default=5)
     ap.add_argument("--stations", type=int, default=20)
@@ -114,10 +130,14 @@ def main() -> int:
     for schedule in (baseline, best):
         problems = check_schedule(problem, schedule)
         assert not problems, problems[:5]
-    ratio = (best.weighted_tardiness / baseline.weighted_tardiness
-             if baseline.weighted_tardiness else None)
-    total_ratio = (best.total_tardiness / baseline.total_tardiness
-                   if baseline.total_tardiness else None)
+    ratio = (
+        best.weighted_tardiness / baseline.weighted_tardiness
+        if baseline.weighted_tardiness
+        else None
+    )
+    total_ratio = (
+        best.total_tardiness / baseline.total_tardiness if baseline.total_tardiness else None
+    )
     result = {
         "orders": args.orders,
         "operations": args.orders * args.ops,
@@ -133,17 +153,23 @@ def main() -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"lineside scheduling benchmark: {args.orders} orders x {args.ops} operations on "
-          f"{args.stations} stations in {len(problem.work_centres)} work centres, two shifts "
-          "on weekdays")
+    print(
+        f"lineside scheduling benchmark: {args.orders} orders x {args.ops} operations on "
+        f"{args.stations} stations in {len(problem.work_centres)} work centres, two shifts "
+        "on weekdays"
+    )
     for name, s in (("greedy (EDD)", baseline), ("CP-SAT", best)):
-        print(f"{name:13} {s.solve_seconds:7.2f} s  weighted tardiness {s.weighted_tardiness:9,}"
-              f"  total tardiness {s.total_tardiness:9,} min  late orders {len(s.late()):4}"
-              f"  makespan {s.makespan:6} min  [{s.status}: {s.note}]")
+        print(
+            f"{name:13} {s.solve_seconds:7.2f} s  weighted tardiness {s.weighted_tardiness:9,}"
+            f"  total tardiness {s.total_tardiness:9,} min  late orders {len(s.late()):4}"
+            f"  makespan {s.makespan:6} min  [{s.status}: {s.note}]"
+        )
     if ratio is not None and total_ratio is not None:
-        print(f"CP-SAT / greedy: weighted tardiness {ratio:.3f}, total tardiness "
-              f"{total_ratio:.3f} (wall {wall:.1f} s incl. model build, limit "
-              f"{args.time_limit:g} s on {args.workers} workers)")
+        print(
+            f"CP-SAT / greedy: weighted tardiness {ratio:.3f}, total tardiness "
+            f"{total_ratio:.3f} (wall {wall:.1f} s incl. model build, limit "
+            f"{args.time_limit:g} s on {args.workers} workers)"
+        )
     return 0
 
 

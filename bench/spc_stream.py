@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 from core import events as ev  # noqa: E402
 from core.plant import load_plant  # noqa: E402
 from core.spc import measurement_data, monitor, parse_rules, standard_limits  # noqa: E402
+from server.apply.pipeline import ingest_batch  # noqa: E402
 from server.db import make_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from server.spc import service as spc  # noqa: E402
-from server.apply.pipeline import ingest_batch  # noqa: E402
 from server.services.plant_import import import_plant  # noqa: E402
+from server.spc import service as spc  # noqa: E402
 
 MEAN, SIGMA = 150.0, 0.01
 RULES = parse_rules("nelson")  # the longest windows (15 points): the most rule state to rebuild

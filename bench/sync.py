@@ -46,12 +46,12 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.services.stations import enroll  # noqa: E402
 from core import routing as rt  # noqa: E402
 from core.plant import load_plant  # noqa: E402
 from server.db import make_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.services.plant_import import import_plant  # noqa: E402
+from server.services.stations import enroll  # noqa: E402
 
 ADMIN = "bench-admin-token-0123456789"
 DEMO = ROOT / "provisioning" / "plants" / "demo.toml"
@@ -108,17 +108,39 @@ def prepare(url: str, stations: list[str], jobs: int) -> dict[str, str]:
             tag = st.replace("-", "")
             for i in range(1, 4):
                 # 10 a job: big enough that no job over-runs its order (that needs a supervisor)
-                session.add(m.WorkOrder(number=f"WO-B-{tag}-{i}", product=product, qty=10 * jobs,
-                                        rev=next_rev(session)))
+                session.add(
+                    m.WorkOrder(
+                        number=f"WO-B-{tag}-{i}",
+                        product=product,
+                        qty=10 * jobs,
+                        rev=next_rev(session),
+                    )
+                )
             for line in op.bom:
-                session.add(m.Lot(id=f"LOT-B-{tag}-{line.part}", part=line.part, qty=1e9,
-                                  initial_qty=1e9, rev=next_rev(session)))
+                session.add(
+                    m.Lot(
+                        id=f"LOT-B-{tag}-{line.part}",
+                        part=line.part,
+                        qty=1e9,
+                        initial_qty=1e9,
+                        rev=next_rev(session),
+                    )
+                )
             earlier = done_before(st)
             for job in range(1, jobs + 1) if earlier else ():
                 # the earlier shift's work in process, waiting at the station (one lot a job)
-                session.add(m.Lot(id=wip_lot(tag, job), part=product, qty=10, initial_qty=10,
-                                  status="wip", work_order=f"WO-B-{tag}-{job % 3 + 1}",
-                                  ops_done=earlier, rev=next_rev(session)))
+                session.add(
+                    m.Lot(
+                        id=wip_lot(tag, job),
+                        part=product,
+                        qty=10,
+                        initial_qty=10,
+                        status="wip",
+                        work_order=f"WO-B-{tag}-{job % 3 + 1}",
+                        ops_done=earlier,
+                        rev=next_rev(session),
+                    )
+                )
         session.commit()
     tokens = {st: enroll(engine, st) for st in stations}
     engine.dispose()
@@ -165,7 +187,10 @@ class Server:
         env = dict(os.environ, LINESIDE_DATABASE_URL=self.url, LINESIDE_ADMIN_TOKEN=ADMIN)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "server", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(600):
             try:
@@ -224,13 +249,28 @@ def live(url: str, tokens: dict[str, str], lines: int, work: Path) -> None:
             gen = script(st, i)
             path.write_text("\n".join(next(gen) for _ in range(lines)) + "\n")
             command = [
-                sys.executable, "-m", "cli.main", "kiosk", "--station", st,
-                "--server", server.base, "--token", tokens[st],
-                "--data-dir", str(work / f"live-{st}"), "--replay", str(path), "--timeout", "300",
+                sys.executable,
+                "-m",
+                "cli.main",
+                "kiosk",
+                "--station",
+                st,
+                "--server",
+                server.base,
+                "--token",
+                tokens[st],
+                "--data-dir",
+                str(work / f"live-{st}"),
+                "--replay",
+                str(path),
+                "--timeout",
+                "300",
             ]
-            procs.append(subprocess.Popen(
-                command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-            ))
+            procs.append(
+                subprocess.Popen(
+                    command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+                )
+            )
         summaries = []
         for proc in procs:
             out, _ = proc.communicate(timeout=1200)
@@ -248,10 +288,14 @@ def live(url: str, tokens: dict[str, str], lines: int, work: Path) -> None:
         outbox.close()
     assert all(s["drained"] and not s["refused"] for s in summaries), summaries
     n = len(tokens)
-    print(f"live: {n} stations x {lines} scans, {events} events recorded, applied and answered "
-          f"in {elapsed:.1f} s")
-    print(f"  {events / elapsed:.0f} events/s in all, {n * lines / elapsed:.0f} scans/s "
-          f"({lines / elapsed:.0f} per station, each scan fsynced before the next)")
+    print(
+        f"live: {n} stations x {lines} scans, {events} events recorded, applied and answered "
+        f"in {elapsed:.1f} s"
+    )
+    print(
+        f"  {events / elapsed:.0f} events/s in all, {n * lines / elapsed:.0f} scans/s "
+        f"({lines / elapsed:.0f} per station, each scan fsynced before the next)"
+    )
 
 
 # --- 2. outage -------------------------------------------------------------------------
@@ -267,16 +311,26 @@ def fill_offline(url: str, tokens: dict[str, str], total: int, work: Path) -> in
     server.start()
     try:
         for st, token in tokens.items():
-            config = KioskConfig(station_id=st, server_url=server.base, token=token,
-                                 data_dir=work / f"outage-{st}", feed_wait_s=1.0)
+            config = KioskConfig(
+                station_id=st,
+                server_url=server.base,
+                token=token,
+                data_dir=work / f"outage-{st}",
+                feed_wait_s=1.0,
+            )
             assert asyncio.run(replay(config, [], io.StringIO(), timeout=30)) == 0
     finally:
         server.stop()
     recorded = 0
     per_station = total // len(tokens)
     for i, (st, token) in enumerate(tokens.items()):
-        config = KioskConfig(station_id=st, server_url="http://127.0.0.1:9", token=token,
-                             data_dir=work / f"outage-{st}", sync=False)
+        config = KioskConfig(
+            station_id=st,
+            server_url="http://127.0.0.1:9",
+            token=token,
+            data_dir=work / f"outage-{st}",
+            sync=False,
+        )
         service = StationService.open(config)
         service.outbox._db.execute("PRAGMA synchronous=OFF")  # only to fill faster
         entries = script(st, 100 + i)
@@ -304,8 +358,9 @@ class CountingTransport(httpx.AsyncHTTPTransport):
             raise
 
 
-async def drain(base: str, tokens: dict[str, str], work: Path, batch: int,
-                server: Server, outage: float) -> tuple[float, int, int, int, int]:
+async def drain(
+    base: str, tokens: dict[str, str], work: Path, batch: int, server: Server, outage: float
+) -> tuple[float, int, int, int, int]:
     from kiosk.config import KioskConfig
     from kiosk.service import StationService
     from kiosk.sync import SyncClient
@@ -313,8 +368,13 @@ async def drain(base: str, tokens: dict[str, str], work: Path, batch: int,
     services = []
     counters = []
     for st, token in tokens.items():
-        config = KioskConfig(station_id=st, server_url=base, token=token,
-                             data_dir=work / f"drain-{st}", push_batch=batch)
+        config = KioskConfig(
+            station_id=st,
+            server_url=base,
+            token=token,
+            data_dir=work / f"drain-{st}",
+            push_batch=batch,
+        )
         service = StationService.open(config)
         counters.append(CountingTransport())
         service.sync = SyncClient(config, service.outbox, service.cache, service, counters[-1])
@@ -342,11 +402,20 @@ async def drain(base: str, tokens: dict[str, str], work: Path, batch: int,
     return elapsed, applied, rejected, posts, failed
 
 
-def outage(dbs: Databases, template: str, tokens: dict[str, str], work: Path,
-           batches: list[int], recorded: int, outage_s: float) -> None:
+def outage(
+    dbs: Databases,
+    template: str,
+    tokens: dict[str, str],
+    work: Path,
+    batches: list[int],
+    recorded: int,
+    outage_s: float,
+) -> None:
     n = len(tokens)
-    print(f"outage: {recorded} events waiting in {n} outboxes ({recorded // n} each), "
-          "drained when the server is back:")
+    print(
+        f"outage: {recorded} events waiting in {n} outboxes ({recorded // n} each), "
+        "drained when the server is back:"
+    )
     for batch in batches:
         url = dbs.create(f"{template}_b{batch}", template)
         for st in tokens:
@@ -357,14 +426,20 @@ def outage(dbs: Databases, template: str, tokens: dict[str, str], work: Path,
             server.start()
         try:
             elapsed, applied, rejected, posts, failed = asyncio.run(
-                drain(server.base, tokens, work, batch, server, outage_s))
+                drain(server.base, tokens, work, batch, server, outage_s)
+            )
         finally:
             server.stop()
         assert rejected == 0, f"{rejected} events rejected"
-        since = f"from {outage_s:g} s before the server came back" if outage_s > 0 else \
-            "from the server answering"
-        print(f"  batch {batch:5d}: {applied} events drained in {elapsed:6.1f} s ({since}) = "
-              f"{applied / elapsed:6.0f} events/s; {posts} posts, {failed} failed or timed out")
+        since = (
+            f"from {outage_s:g} s before the server came back"
+            if outage_s > 0
+            else "from the server answering"
+        )
+        print(
+            f"  batch {batch:5d}: {applied} events drained in {elapsed:6.1f} s ({since}) = "
+            f"{applied / elapsed:6.0f} events/s; {posts} posts, {failed} failed or timed out"
+        )
 
 
 def main() -> int:
@@ -375,10 +450,18 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=20000, help="a shift's events, all stations")
     ap.add_argument("--batches", default="50,200,1000", help="push batch sizes to drain with")
     ap.add_argument("--live-lines", type=int, default=1500, help="scans per station, live")
-    ap.add_argument("--outage", type=float, default=0.0,
-                    help="seconds the stations retry before the server comes back")
-    ap.add_argument("--pg", default=os.environ.get(
-        "LINESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument(
+        "--outage",
+        type=float,
+        default=0.0,
+        help="seconds the stations retry before the server comes back",
+    )
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "LINESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     args = ap.parse_args()
     stations = STATIONS[: args.stations]
     dbs = Databases(args.pg)
@@ -398,8 +481,15 @@ def main() -> int:
             recorded = fill_offline(fill_url, tokens, args.events, work)
             print(f"(outboxes filled offline in {time.perf_counter() - started:.0f} s)")
             # the drains start from the database as the stations last saw it
-            outage(dbs, f"{name}_fill", tokens, work,
-                   [int(b) for b in args.batches.split(",")], recorded, args.outage)
+            outage(
+                dbs,
+                f"{name}_fill",
+                tokens,
+                work,
+                [int(b) for b in args.batches.split(",")],
+                recorded,
+                args.outage,
+            )
     finally:
         dbs.drop_all()
     return 0

@@ -20,9 +20,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the demo plant: server + kiosk on embedded SQLite")
     p.add_argument("--codes", action="store_true", help="print the demo's scannable codes and exit")
     p.add_argument("--json", action="store_true", help="with --codes: one JSON object")
-    p.add_argument("--station", default=DEMO_STATION, help=f"kiosk station (default {DEMO_STATION})")
+    p.add_argument(
+        "--station", default=DEMO_STATION, help=f"kiosk station (default {DEMO_STATION})"
+    )
     p.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
-    p.add_argument("--data", default=None, help="demo data folder (default ~/.local/share/lineside/demo)")
+    p.add_argument(
+        "--data", default=None, help="demo data folder (default ~/.local/share/lineside/demo)"
+    )
     p.add_argument("--keep", action="store_true", help="keep the previous demo database")
     p.add_argument("--server-only", action="store_true", help="run only the server")
     p.set_defaults(func=run)
@@ -35,22 +39,47 @@ def demo_codes() -> dict[str, Any]:
     return {
         "plant": plant.plant.id,
         "stations": [{"id": s.id, "name": s.name} for s in plant.stations],
-        "badges": [{"code": o.badge, "name": o.name, "role": o.role, "pin": o.pin} for o in plant.operators],
+        "badges": [
+            {"code": o.badge, "name": o.name, "role": o.role, "pin": o.pin} for o in plant.operators
+        ],
         "work_orders": [
             {
                 "code": w.number,
                 "product": w.product,
                 "qty": w.qty,
-                "stations": [st for r in plant.routings if r.product == w.product for op in r.operations for st in op.stations],
+                "stations": [
+                    st
+                    for r in plant.routings
+                    if r.product == w.product
+                    for op in r.operations
+                    for st in op.stations
+                ],
             }
             for w in plant.work_orders
         ],
-        "lots": [{"code": lot.id, "part": lot.part, "qty": lot.qty, "supplier_lot": lot.supplier_lot} for lot in plant.lots],
-        "defect_codes": [{"code": d.code, "description": d.description, "severity": d.severity} for d in plant.defect_codes],
+        "lots": [
+            {"code": lot.id, "part": lot.part, "qty": lot.qty, "supplier_lot": lot.supplier_lot}
+            for lot in plant.lots
+        ],
+        "defect_codes": [
+            {"code": d.code, "description": d.description, "severity": d.severity}
+            for d in plant.defect_codes
+        ],
         "characteristics": [
-            {"id": c.id, "name": c.name, "nominal": c.nominal, "lsl": c.lsl, "usl": c.usl, "unit": c.unit,
-             "product": r.product, "operation": op.seq, "stations": op.stations}
-            for r in plant.routings for op in r.operations for c in op.characteristics
+            {
+                "id": c.id,
+                "name": c.name,
+                "nominal": c.nominal,
+                "lsl": c.lsl,
+                "usl": c.usl,
+                "unit": c.unit,
+                "product": r.product,
+                "operation": op.seq,
+                "stations": op.stations,
+            }
+            for r in plant.routings
+            for op in r.operations
+            for c in op.characteristics
         ],
         "commands": ["#DONE", "#CANCEL", "#LOGOUT", "#HOLD", "#CONFIRM"],
     }
@@ -63,10 +92,18 @@ def demo_whereabouts() -> dict[str, Any]:
     state = read_state()
     if state is None:
         url = demo_database_url(default_demo_dir())
-        return {"running": False, "server_url": None, "database_url": url,
-                "database_exists": (default_demo_dir() / "server.db").exists()}
-    return {"running": state.running, "server_url": state.server_url if state.running else None,
-            "database_url": state.database_url, "database_exists": state.database_path.exists()}
+        return {
+            "running": False,
+            "server_url": None,
+            "database_url": url,
+            "database_exists": (default_demo_dir() / "server.db").exists(),
+        }
+    return {
+        "running": state.running,
+        "server_url": state.server_url if state.running else None,
+        "database_url": state.database_url,
+        "database_exists": state.database_path.exists(),
+    }
 
 
 def whereabouts_lines(where: dict[str, Any]) -> list[str]:
@@ -83,8 +120,7 @@ def whereabouts_lines(where: dict[str, Any]) -> list[str]:
             "The demo is not running (`lineside demo` starts it).",
             f"Demo database (from its last run): {url}",
         ]
-    return ["The demo is not running (`lineside demo` starts it; its database will be "
-            f"{url})."]
+    return [f"The demo is not running (`lineside demo` starts it; its database will be {url})."]
 
 
 def print_codes(as_json: bool) -> None:
@@ -100,7 +136,9 @@ def print_codes(as_json: bool) -> None:
         print(f"  {b['code']:10} {b['name']:18} {b['role']:17} PIN {b['pin']}")
     print("Work orders:")
     for w in codes["work_orders"]:
-        print(f"  {w['code']:10} {w['product']:12} qty {w['qty']:<6g} stations {', '.join(w['stations'])}")
+        print(
+            f"  {w['code']:10} {w['product']:12} qty {w['qty']:<6g} stations {', '.join(w['stations'])}"
+        )
     print("Lots:")
     for lot in codes["lots"]:
         print(f"  {lot['code']:18} {lot['part']:12} qty {lot['qty']:g}")
@@ -196,13 +234,17 @@ def run(args: argparse.Namespace) -> int:
     data_dir = (Path(args.data) if args.data else default_demo_dir()).resolve()
     running = read_state()
     if running is not None and running.running and Path(running.data_dir) == data_dir:
-        print(f"lineside demo: already running (process {running.pid}, "
-              f"server {running.server_url}, database {running.database_url}); "
-              "`lineside demo --codes` shows what to scan")
+        print(
+            f"lineside demo: already running (process {running.pid}, "
+            f"server {running.server_url}, database {running.database_url}); "
+            "`lineside demo --codes` shows what to scan"
+        )
         return 2
     url = prepare_demo_database(data_dir, keep=args.keep)
     engine = make_engine(url)
-    settings = Settings(database_url=url, demo=True, admin_token=os.environ.get("LINESIDE_ADMIN_TOKEN", "change-me"))
+    settings = Settings(
+        database_url=url, demo=True, admin_token=os.environ.get("LINESIDE_ADMIN_TOKEN", "change-me")
+    )
     token = enroll(engine, args.station)
     port = args.port or free_port()
     server = ServerThread(create_app(settings, engine), "127.0.0.1", port)

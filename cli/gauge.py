@@ -49,12 +49,16 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(use), default=str, indent=2))
         return 0 if use.measured else 1
     if not use.measured:
-        print(f"{args.device} took no measurement in that time (is the name as the plant file gives it?)")
+        print(
+            f"{args.device} took no measurement in that time (is the name as the plant file gives it?)"
+        )
         return 1
     print(f"{args.device}: {use.measured} measurements on {len(use.lots)} lots")
     for line in use.lines:
-        print(f"  {line.characteristic:16} at {line.station:10} {line.measured:6} measured, "
-              f"{line.failed} out of tolerance, {clock.show(line.first)} to {clock.show(line.last)}")
+        print(
+            f"  {line.characteristic:16} at {line.station:10} {line.measured:6} measured, "
+            f"{line.failed} out of tolerance, {clock.show(line.first)} to {clock.show(line.last)}"
+        )
     print("lots:")
     for lot in use.lots:
         print(f"  {lot.lot:32} {lot.status or 'not made yet':12} {lot.measured} measured")

@@ -11,7 +11,9 @@ from cli.common import add_database_option, open_engine
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("order", help="work orders: progress per operation")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    show = verbs.add_parser("show", help="a work order's progress: done, in process, waiting, remaining")
+    show = verbs.add_parser(
+        "show", help="a work order's progress: done, in process, waiting, remaining"
+    )
     add_database_option(show)
     show.add_argument("number", help="work order number, e.g. WO-1001")
     show.add_argument("--json", action="store_true")
@@ -38,7 +40,9 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     print(f"{wo.number}  {wo.product} x {wo.qty:g}  {wo.status.replace('_', ' ')}"
           + (f"  due {wo.due}" if wo.due else ""))  # fmt: skip
-    print(f"  {'op':>4}  {'operation':26} {'good':>6} {'scrap':>6} {'running':>7} {'waiting':>7} {'held':>6} {'to do':>6}")
+    print(
+        f"  {'op':>4}  {'operation':26} {'good':>6} {'scrap':>6} {'running':>7} {'waiting':>7} {'held':>6} {'to do':>6}"
+    )
     for r in rows:
         flags = " (optional)" if r.optional else ""
         name = (r.name + flags)[:26]

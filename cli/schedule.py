@@ -19,8 +19,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     kinds = p.add_subparsers(dest="schedule_command", metavar="KIND")
     js = kinds.add_parser("jobshop", help="solve a classic job-shop instance file")
     js.add_argument("file", help="instance file: 'JOBS MACHINES', then machine/duration pairs")
-    js.add_argument("--time-limit", type=float, default=10.0, metavar="S",
-                    help="stop after S seconds with the best schedule found (default 10)")
+    js.add_argument(
+        "--time-limit",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="stop after S seconds with the best schedule found (default 10)",
+    )
     js.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
     js.add_argument("--json", action="store_true")
     js.set_defaults(func=run_jobshop)

@@ -14,7 +14,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=None, help="port (default 8470)")
     p.add_argument("--demo", action="store_true", help="accept the default admin token (demo only)")
     p.add_argument(
-        "--workers", type=int, default=1,
+        "--workers",
+        type=int,
+        default=1,
         help="server processes sharing the port (PostgreSQL; each applies batches on its own)",
     )
     p.add_argument("action", nargs="?", choices=["run", "migrate"], default="run")
@@ -50,9 +52,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"lineside server listening on http://{host}:{port} (database {engine.url.render_as_string(hide_password=True)})")
+    print(
+        f"lineside server listening on http://{host}:{port} (database {engine.url.render_as_string(hide_password=True)})"
+    )
     if settings.reports_dir:
-        print(f"daily report every night at {settings.report_at} (plant time) into {settings.reports_dir}")
+        print(
+            f"daily report every night at {settings.report_at} (plant time) into {settings.reports_dir}"
+        )
     if args.workers > 1:
         if is_sqlite(url):
             print("lineside server: --workers needs PostgreSQL (SQLite takes one writer)")

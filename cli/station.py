@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+
 from cli.common import add_database_option, fail, open_engine
 
 
@@ -15,18 +16,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from server.services.stations import enroll, revoke
-
     from sqlalchemy import select
     from sqlmodel import Session
 
     from server.models import Station
+    from server.services.stations import enroll, revoke
 
     engine = open_engine(args)
     if args.action == "list":
         with Session(engine) as session:
             for st in session.execute(select(Station).order_by(Station.id)).scalars():
-                state = "revoked" if st.token_revoked_at else ("enrolled" if st.token_hash else "not enrolled")
+                state = (
+                    "revoked"
+                    if st.token_revoked_at
+                    else ("enrolled" if st.token_hash else "not enrolled")
+                )
                 print(f"{st.id:12} {state:13} {st.name}")
         return 0
     if not args.station:

@@ -146,7 +146,9 @@ def _classify_gs1(raw: str, body: str) -> Scan:
         for ai, what in (("17", "expiry"), ("11", "production"), ("15", "best-before")):
             if f"AI ({ai})" in reason:
                 return ScanError(
-                    raw, "bad_date", f"GS1 {what} date (AI {ai}) is not a real date: check the label."
+                    raw,
+                    "bad_date",
+                    f"GS1 {what} date (AI {ai}) is not a real date: check the label.",
                 )
         return ScanError(raw, "bad_gs1", f"Unreadable GS1 barcode: {reason}")
     fields: dict[str, str] = {}
@@ -157,7 +159,9 @@ def _classify_gs1(raw: str, body: str) -> Scan:
         if ai in ("01", "02"):
             if element.gtin_error:
                 return ScanError(
-                    raw, "bad_gtin", f"GTIN check digit is wrong ({element.value}): rescan the label."
+                    raw,
+                    "bad_gtin",
+                    f"GTIN check digit is wrong ({element.value}): rescan the label.",
                 )
             gtin = element.value
         elif ai == "17":
@@ -179,7 +183,9 @@ def _classify_gs1(raw: str, body: str) -> Scan:
         return SerialCode(serial=fields["21"], gtin=gtin, gs1=True)
     ais = ", ".join(f"({ai})" for ai in fields)
     return ScanError(
-        raw, "unknown", f"GS1 barcode has no lot (10) or serial (21), only {ais}: scan the lot label."
+        raw,
+        "unknown",
+        f"GS1 barcode has no lot (10) or serial (21), only {ais}: scan the lot label.",
     )
 
 
@@ -212,4 +218,8 @@ def classify(raw: str, grammar: BarcodeGrammar = DEFAULT_GRAMMAR) -> Scan:
     if grammar.matches("defect", upper):
         return DefectCodeScan(upper)
     printable = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return ScanError(printable, "unknown", f"Unknown barcode {printable!r}: not a badge, order, lot, serial or defect code.")
+    return ScanError(
+        printable,
+        "unknown",
+        f"Unknown barcode {printable!r}: not a badge, order, lot, serial or defect code.",
+    )

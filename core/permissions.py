@@ -11,9 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-Role = Literal[
-    "operator", "inspector", "supervisor", "quality_engineer", "mrb", "planner", "admin"
-]
+Role = Literal["operator", "inspector", "supervisor", "quality_engineer", "mrb", "planner", "admin"]
 ROLES: tuple[str, ...] = (
     "operator",
     "inspector",
@@ -96,10 +94,18 @@ TABLE: dict[str, frozenset[Action]] = {
     "inspector": frozenset(_FLOOR | _QUALITY_READ | _CHECKS),
     "supervisor": frozenset(_FLOOR | _QUALITY_READ | _CHECKS | _CONTAIN),
     "quality_engineer": frozenset(
-        _FLOOR | _QUALITY_READ | _CHECKS | _CONTAIN | {Action.LIMITS_FREEZE, Action.DISPOSITION_SIGN}
+        _FLOOR
+        | _QUALITY_READ
+        | _CHECKS
+        | _CONTAIN
+        | {Action.LIMITS_FREEZE, Action.DISPOSITION_SIGN}
     ),
     "mrb": frozenset(
-        _FLOOR | _QUALITY_READ | _CHECKS | _CONTAIN | {Action.LIMITS_FREEZE, Action.DISPOSITION_SIGN}
+        _FLOOR
+        | _QUALITY_READ
+        | _CHECKS
+        | _CONTAIN
+        | {Action.LIMITS_FREEZE, Action.DISPOSITION_SIGN}
     ),
     "planner": frozenset({Action.READ_PLANT, Action.READ_QUALITY, Action.ORDERS_MANAGE}),
     # An administrator runs the system but does not sign dispositions: a signature

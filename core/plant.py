@@ -248,10 +248,14 @@ class Plant(_Strict):
                         problems.append(f"routing {r.product} op {op.seq}: unknown station {st!r}")
                 for line in op.bom:
                     if line.part not in parts:
-                        problems.append(f"routing {r.product} op {op.seq}: BOM part {line.part!r} unknown")
+                        problems.append(
+                            f"routing {r.product} op {op.seq}: BOM part {line.part!r} unknown"
+                        )
                     elif line.after_operation is not None:
                         own = next((x for x in self.routings if x.product == line.part), None)
-                        if own is None or line.after_operation not in {o.seq for o in own.operations}:
+                        if own is None or line.after_operation not in {
+                            o.seq for o in own.operations
+                        }:
                             problems.append(
                                 f"routing {r.product} op {op.seq}: BOM part {line.part} has no "
                                 f"operation {line.after_operation} to be used after"
@@ -264,9 +268,15 @@ class Plant(_Strict):
             if lot.work_order is not None:
                 wo = orders.get(lot.work_order)
                 if wo is None or wo.product != lot.part:
-                    problems.append(f"lot {lot.id}: work order {lot.work_order!r} does not make {lot.part}")
+                    problems.append(
+                        f"lot {lot.id}: work order {lot.work_order!r} does not make {lot.part}"
+                    )
                 else:
-                    seqs = {o.seq for o in routings[wo.product].operations} if wo.product in routings else set()
+                    seqs = (
+                        {o.seq for o in routings[wo.product].operations}
+                        if wo.product in routings
+                        else set()
+                    )
                     unknown = sorted(set(lot.ops_done) - seqs)
                     if unknown:
                         problems.append(f"lot {lot.id}: {wo.product} has no operation {unknown[0]}")

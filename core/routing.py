@@ -68,7 +68,9 @@ def next_operations(steps: Sequence[Step], done: Iterable[int]) -> list[Step]:
 def remaining(steps: Sequence[Step], done: Iterable[int]) -> list[Step]:
     """Required operations not done yet."""
     finished = set(done)
-    return [s for s in sorted(steps, key=lambda s: s.seq) if not s.optional and s.seq not in finished]
+    return [
+        s for s in sorted(steps, key=lambda s: s.seq) if not s.optional and s.seq not in finished
+    ]
 
 
 def finished(steps: Sequence[Step], done: Iterable[int]) -> bool:

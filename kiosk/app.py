@@ -170,7 +170,9 @@ class KioskApp(App[int]):
             actions=self._actions,
             status=replace(service.status(), devices=self.hardware.alerts()),
             reference=service.cache,
-            now=self.config.clock().astimezone(self.config.display_tz or service.cache.plant_zone()),
+            now=self.config.clock().astimezone(
+                self.config.display_tz or service.cache.plant_zone()
+            ),
             demo_hint=demo_hint(state, service.cache) if self.config.demo_hints else "",
         )
 

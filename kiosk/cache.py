@@ -19,14 +19,15 @@ import logging
 import sqlite3
 import threading
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter, ValidationError
 
 from core import events as ev
 from core.barcodes import BarcodeGrammar
+from core.events.spc import SpcLimitsRef, SpcSignalRef
 from core.flow.memory import MemoryReference
 from core.flow.spc import (
     CHART_POINTS,
@@ -46,7 +47,6 @@ from core.reference import (
     StationRef,
     WorkOrderRef,
 )
-from core.events.spc import SpcLimitsRef, SpcSignalRef
 
 log = logging.getLogger(__name__)
 

@@ -540,9 +540,7 @@ class StationHardware:
 
     def _print_traveler(self, action: Any) -> None:
         assert isinstance(action, PrintTraveler)
-        ticket = traveler_ticket(
-            action, self._operator_name(action.operator), self._zone()
-        )
+        ticket = traveler_ticket(action, self._operator_name(action.operator), self._zone())
         self._print(ticket, "traveler")
 
     def _print_hold_tag(self, action: Any) -> None:

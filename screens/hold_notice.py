@@ -29,8 +29,7 @@ def notice_text(prompt: object, station: str) -> tuple[Content, str]:
                 ("Reason: ", "bold"),
                 prompt.reason,
             ),
-            "Nothing can be recorded here until quality releases the station. "
-            "#LOGOUT logs out.",
+            "Nothing can be recorded here until quality releases the station. #LOGOUT logs out.",
         )
     if isinstance(prompt, HoldNotice):
         what = _WHAT.get(prompt.target_type, "")

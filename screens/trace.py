@@ -106,9 +106,7 @@ def wrap_branch(line: str, width: int) -> list[str]:
     ) or [line[:width]]
 
 
-def _section(
-    title: str, result: TraceResult, empty: str, width: int, lot: str
-) -> list[Piece]:
+def _section(title: str, result: TraceResult, empty: str, width: int, lot: str) -> list[Piece]:
     others = max(0, result.total - 1)
     levels = "level" if result.deepest == 1 else "levels"
     size = f"  {others} lot{'s' if others != 1 else ''}, {result.deepest} {levels}"

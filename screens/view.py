@@ -81,10 +81,16 @@ def _quality_screens() -> None:
         StationHeld,
     )
 
-    SCREEN_FOR_PROMPT.update({
-        HoldNotice: "hold", StationHeld: "hold", JobBlocked: "hold", AwaitInspector: "hold",
-        HoldScanTarget: "job", HoldEnterReason: "job",
-    })
+    SCREEN_FOR_PROMPT.update(
+        {
+            HoldNotice: "hold",
+            StationHeld: "hold",
+            JobBlocked: "hold",
+            AwaitInspector: "hold",
+            HoldScanTarget: "job",
+            HoldEnterReason: "job",
+        }
+    )
 
 
 _quality_screens()

@@ -61,10 +61,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        ]
-        return JSONResponse(status_code=422, content={"detail": "; ".join(problems), "errors": problems})
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse(
+            status_code=422, content={"detail": "; ".join(problems), "errors": problems}
+        )
 
     for module in (health, events, feed, lots, work_orders, quality, trace, spc):
         app.include_router(module.router)

@@ -56,7 +56,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
 
 
-def bulk_insert(session: Any, table: Any, rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
+def bulk_insert(
+    session: Any, table: Any, rows: list[dict[str, Any]], *, ids: bool = False
+) -> list[int]:
     """Insert many rows of one table in one go: ``COPY`` on PostgreSQL, one multi-row
     statement elsewhere. With ``ids`` the new rows' ids are returned, in order."""
     if not rows:

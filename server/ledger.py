@@ -124,8 +124,10 @@ def lock_chain(session: Session, chain: str, *, defer_wal_flush: bool = False) -
     stmt = select(LedgerHead)
     if defer_wal_flush and postgres:
         stmt = stmt.add_columns(func.set_config("synchronous_commit", "off", True))
-    stmt = stmt.where(LedgerHead.chain == chain).with_for_update().execution_options(
-        populate_existing=True
+    stmt = (
+        stmt.where(LedgerHead.chain == chain)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     found = session.execute(stmt).first()
     if found is None:
@@ -202,10 +204,20 @@ def _chain_rows(engine: Engine, chain: str, after: int, batch: int = 5000) -> It
         while True:
             rows = conn.execute(
                 select(
-                    EventLog.id, EventLog.event_id, EventLog.type, EventLog.station_id,
-                    EventLog.operator_id, EventLog.occurred_at, EventLog.seq, EventLog.payload,
-                    EventLog.received_at, EventLog.status, EventLog.reason, EventLog.outcome,
-                    EventLog.prev_hash, EventLog.hash,
+                    EventLog.id,
+                    EventLog.event_id,
+                    EventLog.type,
+                    EventLog.station_id,
+                    EventLog.operator_id,
+                    EventLog.occurred_at,
+                    EventLog.seq,
+                    EventLog.payload,
+                    EventLog.received_at,
+                    EventLog.status,
+                    EventLog.reason,
+                    EventLog.outcome,
+                    EventLog.prev_hash,
+                    EventLog.hash,
                 )
                 .where(EventLog.chain == chain, EventLog.id > last)
                 .order_by(EventLog.id)
@@ -239,7 +251,9 @@ def _walk(engine: Engine, chain: str, start: tuple[int, str, int] | None) -> _Wa
             )  # fmt: skip
             return walk
         if chain_hash(walk.last_hash, row_content(row)) != row.hash:
-            walk.broken = Break(row.id, row.event_id, "content was changed after it was written", chain)
+            walk.broken = Break(
+                row.id, row.event_id, "content was changed after it was written", chain
+            )
             return walk
         walk.last_hash = row.hash
         walk.last_id = row.id
@@ -274,7 +288,11 @@ def verify(engine: Engine, *, incremental: bool = False) -> VerifyReport:
         head = heads.get(chain)
         if head is None:
             breaks.append(Break(None, None, f"chain {chain} has rows but no tip record", chain))
-        elif head.last_hash != walk.last_hash or head.count != walk.rows or head.last_id != walk.last_id:
+        elif (
+            head.last_hash != walk.last_hash
+            or head.count != walk.rows
+            or head.last_id != walk.last_id
+        ):
             breaks.append(
                 Break(
                     head.last_id, None,
@@ -356,7 +374,9 @@ def _check_checkpoints(engine: Engine, walks: dict[str, _Walk]) -> Break | None:
     """Every checkpoint links to the one before, and the chains still hold what each recorded."""
     prev = GENESIS
     with Session(engine) as session:
-        rows = list(session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.id)).scalars())
+        rows = list(
+            session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.id)).scalars()
+        )
         for cp in rows:
             body = canonical_json({"at": _ts(cp.at), "heads": cp.heads})
             if cp.prev_hash != prev or chain_hash(prev, body) != cp.hash:

@@ -100,7 +100,9 @@ class Station(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=120)
     line: str = Field(default="", max_length=60)
-    devices: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    devices: list[dict[str, Any]] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
+    )
     token_hash: str | None = Field(default=None, max_length=64, index=True)
     token_issued_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     token_revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -306,7 +308,9 @@ class EventLog(SQLModel, table=True):
     occurred_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     seq: int | None = None
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
+    )
     status: str = Field(max_length=20)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

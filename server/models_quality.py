@@ -24,8 +24,12 @@ class Ncr(SQLModel, table=True):
     qty_affected: float = 0
     lots: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     units: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
-    defect_codes: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
-    measurements: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    defect_codes: list[str] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
+    )
+    measurements: list[dict[str, Any]] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
+    )
     station_id: str | None = Field(default=None, max_length=40)
     cause_event_id: str | None = Field(default=None, max_length=36, index=True)
     opened_by: str | None = Field(default=None, max_length=40)
@@ -40,7 +44,9 @@ class Disposition(SQLModel, table=True):
     ncr: str = Field(foreign_key="ncr.id", max_length=40, index=True)
     kind: str = Field(max_length=30)
     status: str = Field(default="pending", max_length=20)  # pending | executed
-    details: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
+    details: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     signatures_required: int = 1
     proposed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     executed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -51,7 +51,9 @@ class SpcStream(SQLModel, table=True):
     next_index: int = 0
     prev_value: float | None = None  # I-MR: the last value, for the next moving range
     # work order -> [[measurement event id, value, job id], ...] of the open subgroup
-    pending: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
+    pending: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     last_in_control: int | None = None
     open_signal_id: str | None = Field(default=None, max_length=36)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
@@ -99,9 +101,13 @@ class SpcSignalRow(SQLModel, table=True):
     limits_version: int
     suspect_from: int
     lots: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
-    downstream: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    downstream: list[str] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
+    )
     units: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
-    later_points: list[int] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
+    later_points: list[int] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
+    )
     ncr: str | None = Field(default=None, max_length=40)
     continues: str | None = Field(default=None, max_length=36, index=True)
     cause_event_id: str | None = Field(default=None, max_length=36)

@@ -70,9 +70,12 @@ class NightlyReports:
         yesterday: date = plant_today(self.engine, self.clock()) - timedelta(days=1)
         with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
-            if postgres and not conn.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": REPORT_LOCK}
-            ).scalar_one():
+            if (
+                postgres
+                and not conn.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": REPORT_LOCK}
+                ).scalar_one()
+            ):
                 log.info("daily report for %s: another server process is writing it", yesterday)
                 return None
             try:

@@ -24,7 +24,9 @@ from server.db import make_engine
 from server.migrate import upgrade
 
 DEMO_PLANT = Path(__file__).resolve().parent.parent / "provisioning" / "plants" / "demo.toml"
-PG_URL = os.environ.get("LINESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_URL = os.environ.get(
+    "LINESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
 
@@ -113,7 +115,9 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]
     templates.close()
 
 
-def _database(request: pytest.FixtureRequest, templates: _Templates, kind: str, tmp_path: Path) -> Iterator[str]:
+def _database(
+    request: pytest.FixtureRequest, templates: _Templates, kind: str, tmp_path: Path
+) -> Iterator[str]:
     backend = request.param
     if backend == "sqlite":
         path = tmp_path / "lineside.db"
@@ -134,7 +138,9 @@ def _database(request: pytest.FixtureRequest, templates: _Templates, kind: str, 
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db_url(request: pytest.FixtureRequest, _templates: _Templates, tmp_path: Path) -> Iterator[str]:
+def empty_db_url(
+    request: pytest.FixtureRequest, _templates: _Templates, tmp_path: Path
+) -> Iterator[str]:
     """URL of a migrated, empty database (one per test)."""
     yield from _database(request, _templates, "empty", tmp_path)
 

@@ -12,9 +12,13 @@ from core import events as ev
 _seq: dict[str, itertools.count[int]] = {}
 
 
-def event(payload: ev.Payload, station: str = "L1-TURN", operator: str | None = "EMP1001", **kw: Any) -> dict[str, Any]:
+def event(
+    payload: ev.Payload, station: str = "L1-TURN", operator: str | None = "EMP1001", **kw: Any
+) -> dict[str, Any]:
     counter = _seq.setdefault(station, itertools.count(1))
-    e = ev.make_event(payload, station_id=station, seq=kw.pop("seq", next(counter)), operator_id=operator, **kw)
+    e = ev.make_event(
+        payload, station_id=station, seq=kw.pop("seq", next(counter)), operator_id=operator, **kw
+    )
     return e.model_dump(mode="json")
 
 
@@ -85,8 +89,14 @@ def badge_in(station: str, badge: str) -> dict[str, Any]:
 
 
 def through(
-    engine: Any, work_order: str, before: int, *, lot: str | None = None, qty: float | None = None,
-    operator: str = "EMP1001", at: datetime | None = None,
+    engine: Any,
+    work_order: str,
+    before: int,
+    *,
+    lot: str | None = None,
+    qty: float | None = None,
+    operator: str = "EMP1001",
+    at: datetime | None = None,
 ) -> str | None:
     """Run every operation of ``work_order``'s routing before op ``before`` on one new lot, at
     the operation's first station, as the floor would; the lot's id (``lot`` or a fresh one),
@@ -104,7 +114,9 @@ def through(
         assert wo is not None, work_order
         ops = list(
             session.execute(
-                select(m.Operation).where(m.Operation.product == wo.product).order_by(m.Operation.seq)
+                select(m.Operation)
+                .where(m.Operation.product == wo.product)
+                .order_by(m.Operation.seq)
             ).scalars()
         )
         good = wo.qty if qty is None else qty
@@ -117,11 +129,18 @@ def through(
         job = uuid.uuid4()
         kw = {"occurred_at": at} if at is not None else {}
         started = event(
-            ev.JobStarted(job_id=job, work_order=work_order, operation=op.seq, output_lot=lot_id, lot=current),
-            station=station, operator=operator, **kw,
+            ev.JobStarted(
+                job_id=job, work_order=work_order, operation=op.seq, output_lot=lot_id, lot=current
+            ),
+            station=station,
+            operator=operator,
+            **kw,
         )
         done = event(
-            ev.JobCompleted(job_id=job, output_lot=lot_id, good_qty=good), station=station, operator=operator, **kw
+            ev.JobCompleted(job_id=job, output_lot=lot_id, good_qty=good),
+            station=station,
+            operator=operator,
+            **kw,
         )
         results = ingest_batch(engine, [started, done], station)
         assert all(r.status == "applied" for r in results), [r.reason for r in results]
@@ -130,7 +149,11 @@ def through(
 
 
 def finish(
-    engine: Any, lot: str, *, qty: float | None = None, operator: str = "EMP1001",
+    engine: Any,
+    lot: str,
+    *,
+    qty: float | None = None,
+    operator: str = "EMP1001",
     at: datetime | None = None,
 ) -> str:
     """Run every required operation a work-in-process ``lot`` has still to do, in routing

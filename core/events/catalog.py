@@ -93,9 +93,7 @@ AUTHORITY: dict[str, Authority] = {
     "SignatureRefused": Authority(person=True),
     "SpcLimitsFrozen": Authority(person=True, action=Action.LIMITS_FREEZE),
     "SpcSignal": _SERVER,
-    "SpcSignalAcknowledged": Authority(
-        station=True, person=True, action=Action.SIGNAL_ACKNOWLEDGE
-    ),
+    "SpcSignalAcknowledged": Authority(station=True, person=True, action=Action.SIGNAL_ACKNOWLEDGE),
 }
 
 #: Facts only the server records (derived from other events); nobody may post them.

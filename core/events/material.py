@@ -7,6 +7,7 @@ follow material from the supplier lot to the customer order and back.
 from __future__ import annotations
 
 from collections import Counter
+
 from pydantic import Field, model_validator
 
 from core.events.base import Code, Id40, Id60, Payload, PositiveQty, Reason

@@ -6,7 +6,6 @@ Entry points: ``step``, ``tick`` (idle logout), ``resume`` (after a restart),
 ``DEFAULT_FLOW.extend(...)`` (see ``core.flow.flow``).
 """
 
-from core.flow.approvals import AwaitApproval
 from core.flow.actions import (
     Action,
     OperatorMessage,
@@ -15,6 +14,7 @@ from core.flow.actions import (
     ShowVerdict,
     StepResult,
 )
+from core.flow.approvals import AwaitApproval
 from core.flow.context import Entry, FlowContext, Reading, ReferenceData
 from core.flow.flow import Flow, Turn
 from core.flow.state import (

@@ -9,7 +9,6 @@ line) and the kiosk registers a handler for each new type.
 from __future__ import annotations
 
 import uuid
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal

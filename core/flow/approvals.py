@@ -22,7 +22,11 @@ from core.security import verify_pin
 
 Purpose = Literal["skip", "overrun", "handover"]
 _NEEDS: dict[str, Action] = {"skip": Action.OPERATION_SKIP, "overrun": Action.OVERRUN_APPROVE}
-_TITLES = {"skip": "SKIP NEEDS APPROVAL", "overrun": "OVER-RUN: SUPERVISOR", "handover": "TAKE OVER JOB?"}
+_TITLES = {
+    "skip": "SKIP NEEDS APPROVAL",
+    "overrun": "OVER-RUN: SUPERVISOR",
+    "handover": "TAKE OVER JOB?",
+}
 MAX_PIN_TRIES = 3
 
 
@@ -125,9 +129,13 @@ def _pin(turn: Turn, prompt: AwaitApproval) -> StepResult | Approved:
         tries = prompt.tries + 1
         if tries >= MAX_PIN_TRIES:
             back = turn.settle(turn.state)
-            return turn.done(back, OperatorMessage.error("Wrong PIN three times: nothing recorded."))
+            return turn.done(
+                back, OperatorMessage.error("Wrong PIN three times: nothing recorded.")
+            )
         new = replace(turn.state, prompt=replace(prompt, tries=tries))
-        return turn.done(new, OperatorMessage.error(f"Wrong PIN ({tries} of {MAX_PIN_TRIES}). Type it again."))
+        return turn.done(
+            new, OperatorMessage.error(f"Wrong PIN ({tries} of {MAX_PIN_TRIES}). Type it again.")
+        )
     approved = replace(prompt, pin_ok=True)
     if prompt.purpose == "skip":
         return ask(turn, approved)
@@ -137,7 +145,9 @@ def _pin(turn: Turn, prompt: AwaitApproval) -> StepResult | Approved:
 def _approved(turn: Turn, prompt: AwaitApproval, reason: str) -> Approved:
     present = None
     if prompt.purpose != "handover":
-        present = turn.event(ev.PersonPresent(badge=prompt.badge, purpose="approval"), operator_id=prompt.badge)
+        present = turn.event(
+            ev.PersonPresent(badge=prompt.badge, purpose="approval"), operator_id=prompt.badge
+        )
     return Approved(prompt=prompt, reason=reason, present=present)
 
 
@@ -161,7 +171,9 @@ def hand_over(turn: Turn, prompt: AwaitApproval) -> StepResult:
     previous = state.operator.badge if state.operator else (job.operator or "")
     actions = []
     if state.operator is not None:
-        actions.append(turn.event(ev.OperatorLoggedOut(badge=state.operator.badge, reason="logout")))
+        actions.append(
+            turn.event(ev.OperatorLoggedOut(badge=state.operator.badge, reason="logout"))
+        )
     actions.append(turn.event(ev.OperatorLoggedIn(badge=who.badge), operator_id=who.badge))
     actions.append(
         turn.event(ev.JobHandedOver(job_id=job.job_id, from_badge=previous or who.badge, to_badge=who.badge),
@@ -169,5 +181,9 @@ def hand_over(turn: Turn, prompt: AwaitApproval) -> StepResult:
     )  # fmt: skip
     session = OperatorSession(badge=who.badge, name=who.name, role=who.role, since=turn.now)
     new = turn.settle(replace(state, operator=session, job=replace(job, operator=who.badge)))
-    text = f"{who.name} took over job {job.work_order}" + (f" from {previous}" if previous else "") + "."
+    text = (
+        f"{who.name} took over job {job.work_order}"
+        + (f" from {previous}" if previous else "")
+        + "."
+    )
     return turn.done(new, OperatorMessage.ok(text), *actions)

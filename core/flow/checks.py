@@ -87,18 +87,29 @@ def lot_problem(
     if held:
         return Refusal(held)
     if lot.status not in ("wip", "available"):
-        return Refusal(f"Lot {lot.id} is {lot.status.replace('_', ' ')}: no operation can start on it.")
+        return Refusal(
+            f"Lot {lot.id} is {lot.status.replace('_', ' ')}: no operation can start on it."
+        )
     if lot.qty <= _EPS:
         return Refusal(f"Lot {lot.id} is empty.")
     problem = rt.start_problem(lot.id, steps, seq, lot.ops_done, skip)
     if problem:
-        missing = tuple(s.seq for s in rt.skippable(steps, seq, lot.ops_done)) if seq not in lot.ops_done else ()
+        missing = (
+            tuple(s.seq for s in rt.skippable(steps, seq, lot.ops_done))
+            if seq not in lot.ops_done
+            else ()
+        )
         return Refusal(f"{problem[0].upper()}{problem[1:]}.", skip=missing, lot=lot.id)
     return None
 
 
 def _wip_lot(
-    ref: ReferenceData, number: str, product: str, steps: list[rt.Step], seq: int, lot_id: str | None,
+    ref: ReferenceData,
+    number: str,
+    product: str,
+    steps: list[rt.Step],
+    seq: int,
+    lot_id: str | None,
     skip: tuple[int, ...] = (),
 ) -> LotRef | None | Refusal:
     """The lot an operation of work order ``number`` works on: the scanned one, or the one
@@ -110,7 +121,9 @@ def _wip_lot(
         if lot is None:
             return Refusal(f"Lot {lot_id} is not known here. Check the traveler, or wait for sync.")
         if lot.part != product or lot.work_order not in (None, number):
-            return Refusal(f"Lot {lot_id} is {lot.part} of {lot.work_order or 'no work order'}, not {number}.")
+            return Refusal(
+                f"Lot {lot_id} is {lot.part} of {lot.work_order or 'no work order'}, not {number}."
+            )
         return lot_problem(ref, lot, steps, seq, skip) or lot
     present = [
         lot for lot in ref.lots_of_part(product)
@@ -125,9 +138,13 @@ def _wip_lot(
         return ready[0]
     if ready:
         ids = ", ".join(lot.id for lot in ready[:6])
-        return Refusal(f"Several lots of {number} are ready for op {seq} ({ids}): scan the lot's traveler.")
+        return Refusal(
+            f"Several lots of {number} are ready for op {seq} ({ids}): scan the lot's traveler."
+        )
     if lots:
-        return lot_problem(ref, lots[0], steps, seq, skip) or Refusal(f"No lot of {number} is ready for op {seq}.")
+        return lot_problem(ref, lots[0], steps, seq, skip) or Refusal(
+            f"No lot of {number} is ready for op {seq}."
+        )
     before = rt.missing_before(steps, seq, ())
     return Refusal(
         f"No lot of {number} has been through {rt.describe(before)} yet: nothing to do at op {seq}. "
@@ -136,7 +153,11 @@ def _wip_lot(
 
 
 def check_start(
-    ref: ReferenceData, station_id: str, number: str, lot_id: str | None = None, skip: tuple[int, ...] = ()
+    ref: ReferenceData,
+    station_id: str,
+    number: str,
+    lot_id: str | None = None,
+    skip: tuple[int, ...] = (),
 ) -> StartPlan | Refusal:
     """Can ``station_id`` start work order ``number`` (on lot ``lot_id``)? (the server's
     JobStarted checks)"""
@@ -167,13 +188,18 @@ def check_start(
     lot = _wip_lot(ref, number, wo.product, routing.steps(), op.seq, lot_id, skip)
     if isinstance(lot, Refusal):
         return lot
-    return StartPlan(work_order=wo, operation=op, product_description=routing.product_description, lot=lot)
+    return StartPlan(
+        work_order=wo, operation=op, product_description=routing.product_description, lot=lot
+    )
 
 
 def plan_materials(op: OperationRef, wo_qty: float) -> tuple[MaterialLine, ...]:
     return tuple(
         MaterialLine(
-            part=b.part, qty_per=b.qty_per, required=round(b.qty_per * wo_qty, 6), after_operation=b.after_operation
+            part=b.part,
+            qty_per=b.qty_per,
+            required=round(b.qty_per * wo_qty, 6),
+            after_operation=b.after_operation,
         )
         for b in op.bom
     )

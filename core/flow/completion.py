@@ -92,11 +92,15 @@ def overrun_text(turn: Turn, job: Job, good: float) -> str | None:
     if wo is None:
         return None
     tolerance = float(turn.ctx.reference.production_settings().get("overrun_tolerance", 0.0))
-    problem = rt.overrun_problem(wo.number, wo.qty, wo.made.get(job.operation, 0.0), good, tolerance)
+    problem = rt.overrun_problem(
+        wo.number, wo.qty, wo.made.get(job.operation, 0.0), good, tolerance
+    )
     return f"{problem[0].upper()}{problem[1:]}" if problem else None
 
 
-def complete_job(turn: Turn, good: float, scrap: float, approved_by: str | None = None) -> StepResult:
+def complete_job(
+    turn: Turn, good: float, scrap: float, approved_by: str | None = None
+) -> StepResult:
     """Complete the running job with ``good`` and ``scrap`` (an over-run ``approved_by``)."""
     state = turn.state
     job = state.job
@@ -109,7 +113,11 @@ def complete_job(turn: Turn, good: float, scrap: float, approved_by: str | None 
         number = state.output_lots_made + 1
         lot = output_lot_id(turn.ctx.station_id, number, turn.now)
     payload = ev.JobCompleted(
-        job_id=job.job_id, output_lot=lot, good_qty=good, scrap_qty=qty, overrun_approved_by=approved_by
+        job_id=job.job_id,
+        output_lot=lot,
+        good_qty=good,
+        scrap_qty=qty,
+        overrun_approved_by=approved_by,
     )
     parents = tuple(dict.fromkeys(job.consumed_lots))
     completed = CompletedJob(
@@ -139,8 +147,12 @@ def complete_job(turn: Turn, good: float, scrap: float, approved_by: str | None 
     )
     traveler = replace(
         traveler_action(
-            replace(job, output_lot=lot), "complete", state.operator.badge if state.operator else "", turn.now,
-            good, qty,
+            replace(job, output_lot=lot),
+            "complete",
+            state.operator.badge if state.operator else "",
+            turn.now,
+            good,
+            qty,
         ),
         held=held,
     )

@@ -170,7 +170,9 @@ def build_job(turn: Turn, plan: StartPlan) -> Job:
     wo, op = plan.work_order, plan.operation
     routing = turn.ctx.reference.routing(wo.product)
     operations = (
-        tuple((o.seq, o.name) for o in routing.operations) if routing is not None else ((op.seq, op.name),)
+        tuple((o.seq, o.name) for o in routing.operations)
+        if routing is not None
+        else ((op.seq, op.name),)
     )
     lot = plan.lot
     keeps = lot is not None and not op.new_lot
@@ -186,7 +188,8 @@ def build_job(turn: Turn, plan: StartPlan) -> Job:
         materials=plan_materials(op, lot.qty if lot is not None else wo.qty),
         characteristics=plan_characteristics(op),
         output_lot=(
-            lot.id if keeps and lot is not None
+            lot.id
+            if keeps and lot is not None
             else output_lot_id(turn.ctx.station_id, turn.state.output_lots_made + 1, turn.now)
         ),
         operations=operations,
@@ -201,7 +204,12 @@ def on_work_order(turn: Turn, scan: WorkOrderCode) -> StepResult:
 
 
 def start_job(
-    turn: Turn, number: str, lot_id: str | None = None, *, skip: tuple[int, ...] = (), reason: str = "",
+    turn: Turn,
+    number: str,
+    lot_id: str | None = None,
+    *,
+    skip: tuple[int, ...] = (),
+    reason: str = "",
     approved_by: str | None = None,
 ) -> StepResult:
     """Start work order ``number`` here (on work-in-process lot ``lot_id``, or the one ready);
@@ -232,7 +240,9 @@ def start_job(
     )  # fmt: skip
     made = state.output_lots_made + (0 if job.output_lot == job.input_lot else 1)
     new = turn.settle(replace(state, job=job, output_lots_made=made))
-    traveler = traveler_action(job, "start", state.operator.badge if state.operator else "", turn.now)
+    traveler = traveler_action(
+        job, "start", state.operator.badge if state.operator else "", turn.now
+    )
     text = (
         f"Job started: {job.work_order}, {job.product} x {fmt_qty(job.qty)}, "
         f"op {job.operation} {job.operation_name}"
@@ -242,7 +252,12 @@ def start_job(
 
 
 def traveler_action(
-    job: Job, moment: str, operator: str, now: datetime, good: float | None = None, scrap: float | None = None
+    job: Job,
+    moment: str,
+    operator: str,
+    now: datetime,
+    good: float | None = None,
+    scrap: float | None = None,
 ) -> PrintTraveler:
     return PrintTraveler(
         moment=moment,  # type: ignore[arg-type]
@@ -310,7 +325,10 @@ def on_lot(turn: Turn, scan: LotCode) -> StepResult:
     )
     action = turn.event(
         ev.LotConsumed(
-            job_id=state.job.job_id, lot=scan.lot, part=line.part, qty=found.qty,
+            job_id=state.job.job_id,
+            lot=scan.lot,
+            part=line.part,
+            qty=found.qty,
             known_rev=turn.ctx.reference.known_rev(),
         )
     )
@@ -372,7 +390,10 @@ def measure(
             new = replace(
                 state,
                 prompt=ConfirmMeasurement(
-                    characteristic=plan.id, value=value, problem=problem, source=source,
+                    characteristic=plan.id,
+                    value=value,
+                    problem=problem,
+                    source=source,
                     device=device,
                 ),
             )

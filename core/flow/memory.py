@@ -240,15 +240,20 @@ def feed_from_plant(plant: Plant, station_id: str, cursor: int = 1) -> Feed:
         ],
         operators=[
             OperatorRef(
-                badge=o.badge, name=o.name, role=o.role,
+                badge=o.badge,
+                name=o.name,
+                role=o.role,
                 # A feed held in memory only (tests, replays): one round of hashing is enough.
-                pin_hash=o.pin_hash or (hash_pin(o.pin, salt=o.badge, iterations=1) if o.pin else None),
+                pin_hash=o.pin_hash
+                or (hash_pin(o.pin, salt=o.badge, iterations=1) if o.pin else None),
             )
             for o in plant.operators
         ],
         defect_codes=[
             DefectCodeRef(
-                code=d.code, description=d.description, severity=d.severity,
+                code=d.code,
+                description=d.description,
+                severity=d.severity,
                 reaction=list(d.reaction) if d.reaction is not None else None,
             )
             for d in plant.defect_codes

@@ -30,13 +30,13 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
+from core.events.spc import SpcLimitsRef, SpcSignalAcknowledged, SpcSignalRef
 from core.flow.actions import OperatorMessage, StepResult
 from core.flow.context import FlowContext
 from core.flow.flow import Flow, Turn
 from core.flow.handlers import instruction, parse_number
 from core.flow.state import Prompt, PromptText, StationState, register_prompt
 from core.spc import ChartStream, ControlLimits, RuleSpec, SpcError, parse_rules, standard_limits
-from core.events.spc import SpcLimitsRef, SpcSignalAcknowledged, SpcSignalRef
 
 #: Points a station keeps per characteristic (also the longest rule window needed to resume).
 CHART_POINTS = 50

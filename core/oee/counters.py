@@ -51,9 +51,13 @@ class Count:
         return self.produced - self.scrap
 
 
-def counter_increments(samples: Sequence[CounterSample], *, bits: int = 16,
-                       max_step: int | None = None, max_rate: float | None = None
-                       ) -> list[Increment]:
+def counter_increments(
+    samples: Sequence[CounterSample],
+    *,
+    bits: int = 16,
+    max_step: int | None = None,
+    max_rate: float | None = None,
+) -> list[Increment]:
     """The increments between consecutive samples (sorted by time; the first is the base)."""
     if bits not in (16, 32):
         raise ValueError(f"a PLC counter has 16 or 32 bits, not {bits}")
@@ -62,8 +66,9 @@ def counter_increments(samples: Sequence[CounterSample], *, bits: int = 16,
     ordered = sorted(samples, key=lambda s: s.at)
     for sample in ordered:
         if not 0 <= sample.value < size:
-            raise ValueError(f"counter value {sample.value} at {sample.at} does not fit in "
-                             f"{bits} bits")
+            raise ValueError(
+                f"counter value {sample.value} at {sample.at} does not fit in {bits} bits"
+            )
     for prev, cur in zip(ordered, ordered[1:], strict=False):
         if cur.value >= prev.value:
             out.append(Increment(cur.at, cur.value - prev.value))
@@ -82,10 +87,15 @@ def counter_increments(samples: Sequence[CounterSample], *, bits: int = 16,
     return out
 
 
-def counts_from_counters(total: Sequence[CounterSample], scrap: Sequence[CounterSample] = (),
-                         *, order: str | None = None, bits: int = 16,
-                         max_step: int | None = None, max_rate: float | None = None
-                         ) -> list[Count]:
+def counts_from_counters(
+    total: Sequence[CounterSample],
+    scrap: Sequence[CounterSample] = (),
+    *,
+    order: str | None = None,
+    bits: int = 16,
+    max_step: int | None = None,
+    max_rate: float | None = None,
+) -> list[Count]:
     """Count records from a total-parts counter and (optionally) a reject counter."""
     made = counter_increments(total, bits=bits, max_step=max_step, max_rate=max_rate)
     rejected = counter_increments(scrap, bits=bits, max_step=max_step, max_rate=max_rate)

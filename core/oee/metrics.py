@@ -73,10 +73,19 @@ class Oee:
         return self.produced - self.good
 
 
-def make_oee(planned_busy: float, run_time: float, ideal_time: float, produced: int,
-             good: int, downtime: Mapping[str, float], micro_stops: int = 0,
-             micro_stop_minutes: float = 0.0, calendar_time: float | None = None,
-             outside_planned: int = 0, scrap_time: float | None = None) -> Oee:
+def make_oee(
+    planned_busy: float,
+    run_time: float,
+    ideal_time: float,
+    produced: int,
+    good: int,
+    downtime: Mapping[str, float],
+    micro_stops: int = 0,
+    micro_stop_minutes: float = 0.0,
+    calendar_time: float | None = None,
+    outside_planned: int = 0,
+    scrap_time: float | None = None,
+) -> Oee:
     """An Oee from its totals, the speed and scrap losses derived. ``scrap_time`` is the
     ideal time of the scrapped parts (default: at the mean ideal cycle of all parts)."""
     if good > produced or good < 0:
@@ -89,14 +98,22 @@ def make_oee(planned_busy: float, run_time: float, ideal_time: float, produced: 
         speed_loss=run_time - ideal_time,
         scrap_loss=ideal_cycle * (produced - good) if scrap_time is None else scrap_time,
     )
-    return Oee(planned_busy, run_time, ideal_time, produced, good, losses, calendar_time,
-               outside_planned)
+    return Oee(
+        planned_busy, run_time, ideal_time, produced, good, losses, calendar_time, outside_planned
+    )
 
 
-def oee_from_totals(planned_production: float, *, downtime: float | Mapping[str, float],
-                    ideal_cycle_s: float, produced: int, scrap: int = 0,
-                    planned_downtime: float = 0.0, micro_stops: float = 0.0,
-                    calendar_time: float | None = None) -> Oee:
+def oee_from_totals(
+    planned_production: float,
+    *,
+    downtime: float | Mapping[str, float],
+    ideal_cycle_s: float,
+    produced: int,
+    scrap: int = 0,
+    planned_downtime: float = 0.0,
+    micro_stops: float = 0.0,
+    calendar_time: float | None = None,
+) -> Oee:
     """OEE from a shift's totals, as a kiosk reports them (minutes; cycle time in seconds).
 
     ``planned_production`` is the shift less its breaks; ``planned_downtime``
@@ -108,11 +125,20 @@ def oee_from_totals(planned_production: float, *, downtime: float | Mapping[str,
     planned_busy = planned_production - planned_downtime
     run_time = planned_busy - sum(reasons.values())
     if run_time < 0:
-        raise ValueError(f"downtime {sum(reasons.values()):g} min exceeds the planned busy time "
-                         f"{planned_busy:g} min")
-    return make_oee(planned_busy, run_time, ideal_cycle_s * produced / 60, produced,
-                    produced - scrap, reasons, micro_stop_minutes=micro_stops,
-                    calendar_time=calendar_time)
+        raise ValueError(
+            f"downtime {sum(reasons.values()):g} min exceeds the planned busy time "
+            f"{planned_busy:g} min"
+        )
+    return make_oee(
+        planned_busy,
+        run_time,
+        ideal_cycle_s * produced / 60,
+        produced,
+        produced - scrap,
+        reasons,
+        micro_stop_minutes=micro_stops,
+        calendar_time=calendar_time,
+    )
 
 
 def combine(values: Iterable[Oee]) -> Oee:
@@ -125,9 +151,13 @@ def combine(values: Iterable[Oee]) -> Oee:
             downtime[reason] = downtime.get(reason, 0.0) + minutes
     calendars = [v.calendar_time for v in items]
     return make_oee(
-        sum(v.planned_busy for v in items), sum(v.run_time for v in items),
-        sum(v.ideal_time for v in items), sum(v.produced for v in items),
-        sum(v.good for v in items), downtime, sum(v.losses.micro_stops for v in items),
+        sum(v.planned_busy for v in items),
+        sum(v.run_time for v in items),
+        sum(v.ideal_time for v in items),
+        sum(v.produced for v in items),
+        sum(v.good for v in items),
+        downtime,
+        sum(v.losses.micro_stops for v in items),
         sum(v.losses.micro_stop_minutes for v in items),
         None if any(c is None for c in calendars) else sum(c or 0.0 for c in calendars),
         sum(v.outside_planned for v in items),

@@ -46,8 +46,9 @@ class Segment:
         return self.reason or self.state
 
 
-def segments(changes: Sequence[StateChange], since: datetime, until: datetime,
-             micro_stop_s: float = 60.0) -> list[Segment]:
+def segments(
+    changes: Sequence[StateChange], since: datetime, until: datetime, micro_stop_s: float = 60.0
+) -> list[Segment]:
     """The record as stretches covering [since, until); time before the first change (or
     with no record) is unknown. Changes need not be sorted; the later of two at the same
     moment wins."""

@@ -103,9 +103,16 @@ def _inside(spans: Sequence[Span], moment: datetime) -> bool:
     return any(a < moment <= b for a, b in spans)
 
 
-def oee(stream: Stream, planned: Sequence[Span], *, until: datetime,
-        micro_stop_s: float = 60.0, calendar_time: float | None = None,
-        order: str | None = None, orders: Sequence[OrderSpan] = ()) -> Oee:
+def oee(
+    stream: Stream,
+    planned: Sequence[Span],
+    *,
+    until: datetime,
+    micro_stop_s: float = 60.0,
+    calendar_time: float | None = None,
+    order: str | None = None,
+    orders: Sequence[OrderSpan] = (),
+) -> Oee:
     """OEE over the ``planned`` busy windows up to ``until`` (where the record ends).
 
     With ``order``, only that order's parts count (by the count's order, else
@@ -156,16 +163,33 @@ def oee(stream: Stream, planned: Sequence[Span], *, until: datetime,
         ideal += cycle * count.produced
         scrap_time += cycle * count.scrap
     planned_busy = sum(_minutes(a, b) for a, b in windows)
-    return make_oee(planned_busy, run, ideal, produced, produced - scrap, downtime,
-                    len(micro_seen), micro, calendar_time, outside, scrap_time)
+    return make_oee(
+        planned_busy,
+        run,
+        ideal,
+        produced,
+        produced - scrap,
+        downtime,
+        len(micro_seen),
+        micro,
+        calendar_time,
+        outside,
+        scrap_time,
+    )
 
 
-def per_shift(stream: Stream, shifts: Sequence[ShiftWindow], *, until: datetime,
-              micro_stop_s: float = 60.0) -> dict[str, Oee]:
+def per_shift(
+    stream: Stream, shifts: Sequence[ShiftWindow], *, until: datetime, micro_stop_s: float = 60.0
+) -> dict[str, Oee]:
     """OEE of each shift (by name; TEEP against the shift's length)."""
     return {
-        s.name: oee(stream, s.planned_busy(), until=until, micro_stop_s=micro_stop_s,
-                    calendar_time=_minutes(s.start, s.end))
+        s.name: oee(
+            stream,
+            s.planned_busy(),
+            until=until,
+            micro_stop_s=micro_stop_s,
+            calendar_time=_minutes(s.start, s.end),
+        )
         for s in shifts
     }
 
@@ -177,34 +201,63 @@ def day_span(day: date, tz: ZoneInfo | None) -> Span:
     return start, end
 
 
-def per_day(stream: Stream, planned: Sequence[Span], days: Sequence[date], *,
-            until: datetime, tz: ZoneInfo | None = None,
-            micro_stop_s: float = 60.0) -> dict[date, Oee]:
+def per_day(
+    stream: Stream,
+    planned: Sequence[Span],
+    days: Sequence[date],
+    *,
+    until: datetime,
+    tz: ZoneInfo | None = None,
+    micro_stop_s: float = 60.0,
+) -> dict[date, Oee]:
     """OEE of each local calendar day (TEEP against the day's real length)."""
     out = {}
     for day in days:
         start, end = day_span(day, tz)
         # Aware times subtracted in UTC, so a daylight-saving day is 23 or 25 hours long.
         calendar = _minutes(start.astimezone(UTC), end.astimezone(UTC))
-        out[day] = oee(stream, intersect(planned, [(start, end)]), until=until,
-                       micro_stop_s=micro_stop_s, calendar_time=calendar)
+        out[day] = oee(
+            stream,
+            intersect(planned, [(start, end)]),
+            until=until,
+            micro_stop_s=micro_stop_s,
+            calendar_time=calendar,
+        )
     return out
 
 
-def per_order(stream: Stream, planned: Sequence[Span], orders: Sequence[OrderSpan], *,
-              until: datetime, micro_stop_s: float = 60.0) -> dict[str, Oee]:
+def per_order(
+    stream: Stream,
+    planned: Sequence[Span],
+    orders: Sequence[OrderSpan],
+    *,
+    until: datetime,
+    micro_stop_s: float = 60.0,
+) -> dict[str, Oee]:
     """OEE of each order the station worked: planned busy time within its spans."""
     out = {}
     for name in dict.fromkeys(s.order for s in orders):
         spans = [(s.start, s.end) for s in orders if s.order == name]
-        out[name] = oee(stream, intersect(planned, spans), until=until,
-                        micro_stop_s=micro_stop_s, order=name, orders=orders)
+        out[name] = oee(
+            stream,
+            intersect(planned, spans),
+            until=until,
+            micro_stop_s=micro_stop_s,
+            order=name,
+            orders=orders,
+        )
     return out
 
 
-def per_station(streams: Mapping[str, Stream], planned: Sequence[Span], *, until: datetime,
-                micro_stop_s: float = 60.0) -> tuple[dict[str, Oee], Oee]:
+def per_station(
+    streams: Mapping[str, Stream],
+    planned: Sequence[Span],
+    *,
+    until: datetime,
+    micro_stop_s: float = 60.0,
+) -> tuple[dict[str, Oee], Oee]:
     """OEE of each station over the same planned windows, and of all of them together."""
-    each = {name: oee(s, planned, until=until, micro_stop_s=micro_stop_s)
-            for name, s in streams.items()}
+    each = {
+        name: oee(s, planned, until=until, micro_stop_s=micro_stop_s) for name, s in streams.items()
+    }
     return each, combine(each.values())

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 ReactionKind = Literal["hold_unit", "hold_lot", "hold_station", "line_stop", "notify"]
-REACTION_KINDS: tuple[ReactionKind, ...] = ("hold_unit", "hold_lot", "hold_station", "line_stop", "notify")
+REACTION_KINDS: tuple[ReactionKind, ...] = (
+    "hold_unit",
+    "hold_lot",
+    "hold_station",
+    "line_stop",
+    "notify",
+)
 DEFAULT_ON_FAIL: tuple[ReactionKind, ...] = ("hold_lot", "notify")
 DEFAULT_ON_CRITICAL_DEFECT: tuple[ReactionKind, ...] = (
     "hold_lot",
@@ -104,7 +110,9 @@ def plan_reactions(
                 if lot not in lots
             ]  # fmt: skip
         elif kind == "hold_station":
-            out.append(Reaction(kind, hold_id(cause, "station", station), "station", station, reason))
+            out.append(
+                Reaction(kind, hold_id(cause, "station", station), "station", station, reason)
+            )
         else:
             out.append(Reaction(kind, reaction_id(cause, kind), None, None, reason))  # type: ignore[arg-type]
     return out

@@ -114,8 +114,11 @@ def windows(calendar: Calendar, origin: datetime, horizon: int) -> tuple[Window,
                     d0 = day + timedelta(days=1) if b0 < shift.start else day
                     d1 = d0 + timedelta(days=1) if b1 <= b0 else d0
                     breaks.append(
-                        _span(origin, datetime.combine(d0, b0, tzinfo=tz),
-                              datetime.combine(d1, b1, tzinfo=tz))
+                        _span(
+                            origin,
+                            datetime.combine(d0, b0, tzinfo=tz),
+                            datetime.combine(d1, b1, tzinfo=tz),
+                        )
                     )
         day += timedelta(days=1)
     closed = breaks + [_span(origin, a, b) for a, b in calendar.closures]

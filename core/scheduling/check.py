@@ -35,29 +35,38 @@ def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
             problems.append(f"{where} runs on {op.resource}, which may not run it")
         if task.running and task.fixed is not None:
             if (op.resource, op.start, op.end) != task.fixed:
-                problems.append(f"{where} is running on {task.fixed[0]} {task.fixed[1]}-"
-                                f"{task.fixed[2]} but is scheduled {op.resource} "
-                                f"{op.start}-{op.end}")
+                problems.append(
+                    f"{where} is running on {task.fixed[0]} {task.fixed[1]}-"
+                    f"{task.fixed[2]} but is scheduled {op.resource} "
+                    f"{op.start}-{op.end}"
+                )
             continue
         if op.end - op.start != task.length:
-            problems.append(f"{where} takes {task.length} min but is scheduled for "
-                            f"{op.end - op.start}")
+            problems.append(
+                f"{where} takes {task.length} min but is scheduled for {op.end - op.start}"
+            )
         if task.fixed is not None and (op.resource, op.start) != task.fixed[:2]:
-            problems.append(f"{where} is pinned on {task.fixed[0]} at {task.fixed[1]} but is "
-                            f"scheduled on {op.resource} at {op.start}")
+            problems.append(
+                f"{where} is pinned on {task.fixed[0]} at {task.fixed[1]} but is "
+                f"scheduled on {op.resource} at {op.start}"
+            )
         if op.start < task.earliest:
             problems.append(f"{where} starts at {op.start}, before its order may ({task.earliest})")
-        if op.resource in resolved.resources and not fits(resolved.windows(op.resource),
-                                                          op.start, op.end):
-            problems.append(f"{where} runs {op.start}-{op.end}, outside one working window of "
-                            f"{op.resource}")
+        if op.resource in resolved.resources and not fits(
+            resolved.windows(op.resource), op.start, op.end
+        ):
+            problems.append(
+                f"{where} runs {op.start}-{op.end}, outside one working window of {op.resource}"
+            )
     for key in tasks.keys() - seen.keys():
         problems.append(f"{key[0]} op {key[1]} is not scheduled")
     for chain in resolved.chains:
         for a, b in zip(chain, chain[1:], strict=False):
             if a.key in seen and b.key in seen and seen[b.key][1] < seen[a.key][2]:
-                problems.append(f"{b.order} op {b.seq} starts at {seen[b.key][1]}, before op "
-                                f"{a.seq} ends ({seen[a.key][2]})")
+                problems.append(
+                    f"{b.order} op {b.seq} starts at {seen[b.key][1]}, before op "
+                    f"{a.seq} ends ({seen[a.key][2]})"
+                )
     spans: dict[str, list[tuple[int, int, tuple[str, int]]]] = {}
     for key, (resource, start, end) in seen.items():
         if end > start:
@@ -67,8 +76,9 @@ def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
         latest_end, latest = items[0][1], items[0][2]
         for start, end, key in items[1:]:
             if start < latest_end:
-                problems.append(f"{latest[0]} op {latest[1]} and {key[0]} op {key[1]} overlap "
-                                f"on {resource}")
+                problems.append(
+                    f"{latest[0]} op {latest[1]} and {key[0]} op {key[1]} overlap on {resource}"
+                )
             if end > latest_end:
                 latest_end, latest = end, key
     return problems

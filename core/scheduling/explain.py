@@ -57,8 +57,14 @@ def at(origin: datetime | None, minute: int) -> str:
     return (origin + timedelta(minutes=minute)).strftime("%a %H:%M")
 
 
-def _blockers(placed: Mapping[Key, Placed], key: Key, resource: str, lo: int, hi: int,
-              by_resource: Mapping[str, list[tuple[int, int, Key]]]) -> list[tuple[str, int, int]]:
+def _blockers(
+    placed: Mapping[Key, Placed],
+    key: Key,
+    resource: str,
+    lo: int,
+    hi: int,
+    by_resource: Mapping[str, list[tuple[int, int, Key]]],
+) -> list[tuple[str, int, int]]:
     out = []
     for s, e, other in by_resource.get(resource, ()):
         if s >= hi:
@@ -88,13 +94,20 @@ def _wording(wait: Wait, origin: datetime | None) -> str:
         since = "from the start of the horizon"
     else:
         since = f"after {wait.after} at {at(origin, wait.ready)}"
-    return (f"op {wait.seq} waited {wait.minutes} min for {wait.resource} "
-            f"({'; '.join(reasons)}) {since}")
+    return (
+        f"op {wait.seq} waited {wait.minutes} min for {wait.resource} "
+        f"({'; '.join(reasons)}) {since}"
+    )
 
 
-def explain(resolved: Resolved, order: Order, chain: Sequence[Task],
-            placed: Mapping[Key, Placed], by_resource: Mapping[str, list[tuple[int, int, Key]]],
-            origin: datetime | None = None) -> Lateness | None:
+def explain(
+    resolved: Resolved,
+    order: Order,
+    chain: Sequence[Task],
+    placed: Mapping[Key, Placed],
+    by_resource: Mapping[str, list[tuple[int, int, Key]]],
+    origin: datetime | None = None,
+) -> Lateness | None:
     """The lateness of ``order`` (whose tasks are ``chain``) in a schedule, or None if it is on
     time or has no due date. ``by_resource`` holds each station's operations as
     (start, end, key), sorted by start.
@@ -116,20 +129,27 @@ def explain(resolved: Resolved, order: Order, chain: Sequence[Task],
         if i == 0:
             ready = order.earliest
             after = {"material": "material arrived", "release": "release"}.get(
-                held_by or "", "horizon start")
+                held_by or "", "horizon start"
+            )
             predecessor = None
         else:
             ready = placed[chain[i - 1].key][2]
             after, predecessor = "predecessor", chain[i - 1].seq
         if start <= ready:
             continue
-        waits.append(Wait(
-            seq=task.seq, resource=resource, minutes=start - ready, ready=ready, after=after,
-            predecessor=predecessor,
-            busy_with=tuple(_blockers(placed, task.key, resource, ready, start, by_resource)),
-            off_shift=off_time(resolved.windows(resource), ready, start),
-            pinned=task.fixed is not None,
-        ))
+        waits.append(
+            Wait(
+                seq=task.seq,
+                resource=resource,
+                minutes=start - ready,
+                ready=ready,
+                after=after,
+                predecessor=predecessor,
+                busy_with=tuple(_blockers(placed, task.key, resource, ready, start, by_resource)),
+                off_shift=off_time(resolved.windows(resource), ready, start),
+                pinned=task.fixed is not None,
+            )
+        )
     per_station: dict[str, int] = {}
     for w in waits:
         per_station[w.resource] = per_station.get(w.resource, 0) + w.minutes
@@ -143,7 +163,18 @@ def explain(resolved: Resolved, order: Order, chain: Sequence[Task],
     if not waits:
         work = sum(t.length for t in chain)
         parts.append(f"no waiting: {work} min of work after {at(origin, order.earliest)}")
-    text = (f"late {late} min (due {at(origin, order.due)}, done {at(origin, completion)}): "
-            + "; ".join(parts))
-    return Lateness(order.id, late, order.due, completion, order.earliest, held_by,
-                    tuple(waits), bottleneck, text)
+    text = (
+        f"late {late} min (due {at(origin, order.due)}, done {at(origin, completion)}): "
+        + "; ".join(parts)
+    )
+    return Lateness(
+        order.id,
+        late,
+        order.due,
+        completion,
+        order.earliest,
+        held_by,
+        tuple(waits),
+        bottleneck,
+        text,
+    )

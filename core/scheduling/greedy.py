@@ -41,6 +41,7 @@ def priority_rules(problem: Problem) -> dict[str, Priority]:
             if o.due is None:
                 return (math.inf, -o.weight, o.id)
             return (o.due - k * mean * o.weight - (work[o.id] if own else 0), -o.weight, o.id)
+
         return key
 
     rules: dict[str, Priority] = {"earliest due date": dispatch_order}
@@ -61,8 +62,9 @@ def _deadlines(chain: tuple[Task, ...]) -> list[float]:
     return out
 
 
-def greedy(problem: Problem, priority: Priority = dispatch_order,
-           rule: str = "earliest due date") -> Schedule:
+def greedy(
+    problem: Problem, priority: Priority = dispatch_order, rule: str = "earliest due date"
+) -> Schedule:
     """The dispatcher's schedule, orders taken in ``priority`` order (``rule`` names it in
     the note). Raises ProblemError if an operation finds no slot (the calendars end too
     soon) or cannot finish before a pinned successor."""
@@ -76,8 +78,9 @@ def greedy(problem: Problem, priority: Priority = dispatch_order,
             occupancy[resource].add(start, end)
             placements[task.key] = (resource, start)
     rank = {r: i for i, r in enumerate(resolved.resources)}
-    pairs = sorted(zip(problem.orders, resolved.chains, strict=True),
-                   key=lambda pair: priority(pair[0]))
+    pairs = sorted(
+        zip(problem.orders, resolved.chains, strict=True), key=lambda pair: priority(pair[0])
+    )
     for order, chain in pairs:
         ready = order.earliest
         deadlines = _deadlines(chain)
@@ -87,24 +90,37 @@ def greedy(problem: Problem, priority: Priority = dispatch_order,
                 continue
             best: tuple[int, int, int, str] | None = None
             for resource in task.eligible:
-                fit = occupancy[resource].first_fit(resolved.windows(resource), ready,
-                                                    task.length)
+                fit = occupancy[resource].first_fit(resolved.windows(resource), ready, task.length)
                 if fit is None:
                     continue
                 candidate = (fit + task.length, fit, rank[resource], resource)
                 if best is None or candidate < best:
                     best = candidate
             if best is None:
-                raise ProblemError([f"{order.id} op {task.seq} finds no free working window "
-                                    f"on {', '.join(task.eligible)} after minute {ready}: "
-                                    "the calendars end too soon"])
+                raise ProblemError(
+                    [
+                        f"{order.id} op {task.seq} finds no free working window "
+                        f"on {', '.join(task.eligible)} after minute {ready}: "
+                        "the calendars end too soon"
+                    ]
+                )
             end, start, _, resource = best
             if end > deadlines[i]:
-                raise ProblemError([f"{order.id} op {task.seq} cannot end before the pinned "
-                                    f"op after it needs ({deadlines[i]:.0f})"])
+                raise ProblemError(
+                    [
+                        f"{order.id} op {task.seq} cannot end before the pinned "
+                        f"op after it needs ({deadlines[i]:.0f})"
+                    ]
+                )
             occupancy[resource].add(start, end)
             placements[task.key] = (resource, start)
             ready = end
-    return build_schedule(problem, resolved, placements, status="FEASIBLE", solver="greedy",
-                          note=f"dispatched by {rule}",
-                          solve_seconds=time.perf_counter() - started)
+    return build_schedule(
+        problem,
+        resolved,
+        placements,
+        status="FEASIBLE",
+        solver="greedy",
+        note=f"dispatched by {rule}",
+        solve_seconds=time.perf_counter() - started,
+    )

@@ -29,8 +29,12 @@ class JobShop:
         return Problem(
             resources=tuple(Resource(machine_id(m)) for m in range(self.machines)),
             orders=tuple(
-                Order(job_id(j), tuple(Operation(k, (machine_id(m),), setup=d)
-                                       for k, (m, d) in enumerate(route)))
+                Order(
+                    job_id(j),
+                    tuple(
+                        Operation(k, (machine_id(m),), setup=d) for k, (m, d) in enumerate(route)
+                    ),
+                )
                 for j, route in enumerate(self.routes)
             ),
         )
@@ -56,8 +60,11 @@ def _ints(text: str, where: str) -> list[int]:
 
 def parse_jobshop_text(text: str, name: str = "<jobshop>") -> JobShop:
     """The instance in ``text``; ``name`` (a file name) prefixes error messages."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not lines:
         raise JobShopError(f"{name}: no data (expected a line 'JOBS MACHINES')")
     n, header = lines[0]
@@ -70,15 +77,17 @@ def parse_jobshop_text(text: str, name: str = "<jobshop>") -> JobShop:
     body = lines[1:]
     if len(body) != jobs:
         at = body[jobs][0] if len(body) > jobs else (body[-1][0] if body else n)
-        raise JobShopError(f"{name} line {at}: the header says {jobs} jobs but "
-                           f"{len(body)} job lines follow")
+        raise JobShopError(
+            f"{name} line {at}: the header says {jobs} jobs but {len(body)} job lines follow"
+        )
     routes = []
     for n, line in body:
         where = f"{name} line {n}"
         values = _ints(line, where)
         if not values or len(values) % 2:
-            raise JobShopError(f"{where}: expected pairs of machine and duration, found "
-                               f"{len(values)} numbers")
+            raise JobShopError(
+                f"{where}: expected pairs of machine and duration, found {len(values)} numbers"
+            )
         route = []
         for machine, length in zip(values[::2], values[1::2], strict=True):
             if not 0 <= machine < machines:

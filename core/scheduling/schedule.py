@@ -58,8 +58,9 @@ class Schedule:
 
     def on(self, resource: str) -> list[ScheduledOperation]:
         """The operations a station runs, in time order."""
-        return sorted((o for o in self.operations if o.resource == resource),
-                      key=lambda o: (o.start, o.end))
+        return sorted(
+            (o for o in self.operations if o.resource == resource), key=lambda o: (o.start, o.end)
+        )
 
     def operation(self, order: str, seq: int) -> ScheduledOperation:
         return next(o for o in self.operations if o.order == order and o.seq == seq)
@@ -90,8 +91,9 @@ def by_resource(placed: Mapping[Key, Placed]) -> dict[str, list[tuple[int, int, 
     return out
 
 
-def compact(resolved: Resolved, placements: Mapping[Key, tuple[str, int]]
-            ) -> dict[Key, tuple[str, int]]:
+def compact(
+    resolved: Resolved, placements: Mapping[Key, tuple[str, int]]
+) -> dict[Key, tuple[str, int]]:
     """Every operation moved as early as it can go, keeping each station's sequence.
 
     Never makes an operation end later: a solver's schedule may leave slack
@@ -101,8 +103,9 @@ def compact(resolved: Resolved, placements: Mapping[Key, tuple[str, int]]
     chain_pos = {t.key: t.position for t in tasks.values()}
     order_rank = {chain[0].order: i for i, chain in enumerate(resolved.chains) if chain}
     placed = {k: (r, s, _end(tasks[k], s)) for k, (r, s) in placements.items()}
-    sequence = sorted(placed, key=lambda k: (placed[k][1], placed[k][2], order_rank[k[0]],
-                                              chain_pos[k]))
+    sequence = sorted(
+        placed, key=lambda k: (placed[k][1], placed[k][2], order_rank[k[0]], chain_pos[k])
+    )
     last_on: dict[str, int] = {}
     new_end: dict[Key, int] = {}
     out: dict[Key, tuple[str, int]] = {}
@@ -125,18 +128,23 @@ def compact(resolved: Resolved, placements: Mapping[Key, tuple[str, int]]
     return out
 
 
-def build_schedule(problem: Problem, resolved: Resolved,
-                   placements: Mapping[Key, tuple[str, int]], *, status: str, solver: str,
-                   note: str = "", solve_seconds: float = 0.0,
-                   lower_bound: int | None = None) -> Schedule:
+def build_schedule(
+    problem: Problem,
+    resolved: Resolved,
+    placements: Mapping[Key, tuple[str, int]],
+    *,
+    status: str,
+    solver: str,
+    note: str = "",
+    solve_seconds: float = 0.0,
+    lower_bound: int | None = None,
+) -> Schedule:
     """The schedule for the given (resource, start) of every operation, with totals and
     lateness explanations."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
     tasks = {t.key: t for t in resolved.tasks}
-    placed: dict[Key, Placed] = {
-        k: (r, s, _end(tasks[k], s)) for k, (r, s) in placements.items()
-    }
+    placed: dict[Key, Placed] = {k: (r, s, _end(tasks[k], s)) for k, (r, s) in placements.items()}
     spans = by_resource(placed)
     operations = tuple(
         ScheduledOperation(k[0], k[1], r, s, e, tasks[k].fixed is not None)
@@ -148,10 +156,12 @@ def build_schedule(problem: Problem, resolved: Resolved,
             continue
         completion = max(placed[t.key][2] for t in chain)
         tardiness = max(0, completion - order.due) if order.due is not None else 0
-        lateness = explain(resolved, order, chain, placed, spans, problem.origin) \
-            if tardiness else None
-        results.append(OrderResult(order.id, completion, order.due, tardiness, order.weight,
-                                   lateness))
+        lateness = (
+            explain(resolved, order, chain, placed, spans, problem.origin) if tardiness else None
+        )
+        results.append(
+            OrderResult(order.id, completion, order.due, tardiness, order.weight, lateness)
+        )
     return Schedule(
         operations=operations,
         orders=tuple(results),

@@ -98,36 +98,56 @@ def resolve(problem: Problem) -> Resolved:
             if key in running:
                 r = running[key]
                 if i != 0:
-                    errors.append(f"{where} is running: leave the operations before it out "
-                                  "(they are done)")
+                    errors.append(
+                        f"{where} is running: leave the operations before it out (they are done)"
+                    )
                 if r.end < r.start:
                     errors.append(f"{where} is running but ends before it starts")
                 fixed = (r.resource, r.start, r.end)
             elif key in pins:
                 p = pins[key]
                 fixed = (p.resource, p.start, p.start + length)
-                if p.resource in resources and not fits(resources[p.resource].windows,
-                                                        p.start, p.start + length):
-                    errors.append(f"{where} is pinned at {p.start} on {p.resource}, outside "
-                                  "its working windows")
+                if p.resource in resources and not fits(
+                    resources[p.resource].windows, p.start, p.start + length
+                ):
+                    errors.append(
+                        f"{where} is pinned at {p.start} on {p.resource}, outside "
+                        "its working windows"
+                    )
                 if i == 0 and p.start < order.earliest:
-                    errors.append(f"{where} is pinned at {p.start}, before the order may start "
-                                  f"({order.earliest})")
+                    errors.append(
+                        f"{where} is pinned at {p.start}, before the order may start "
+                        f"({order.earliest})"
+                    )
             if fixed is not None and fixed[0] not in eligible:
                 errors.append(f"{where} is fixed on {fixed[0]}, which may not run it")
             if fixed is None and not any(
                 starts(resources[r].windows, length, order.earliest, 1 << 60) for r in eligible
             ):
-                errors.append(f"{where} takes {length} min: longer than every working window "
-                              f"left on {', '.join(eligible)}")
-            chain.append(Task(order.id, op.seq, i, length, eligible,
-                              order.earliest if i == 0 else 0, fixed, key in running))
+                errors.append(
+                    f"{where} takes {length} min: longer than every working window "
+                    f"left on {', '.join(eligible)}"
+                )
+            chain.append(
+                Task(
+                    order.id,
+                    op.seq,
+                    i,
+                    length,
+                    eligible,
+                    order.earliest if i == 0 else 0,
+                    fixed,
+                    key in running,
+                )
+            )
         chains.append(tuple(chain))
     for done in chains:
         for a, b in zip(done, done[1:], strict=False):
             if a.fixed is not None and b.fixed is not None and b.fixed[1] < a.fixed[2]:
-                errors.append(f"{b.order} op {b.seq} is fixed to start at {b.fixed[1]}, before "
-                              f"op {a.seq} ends ({a.fixed[2]})")
+                errors.append(
+                    f"{b.order} op {b.seq} is fixed to start at {b.fixed[1]}, before "
+                    f"op {a.seq} ends ({a.fixed[2]})"
+                )
     for key in (pins.keys() | running.keys()) - known_ops:
         errors.append(f"{key[0]} op {key[1]} is pinned or running but is not in any order")
     fixed_on: dict[str, list[tuple[int, int, Key]]] = {}
@@ -139,8 +159,10 @@ def resolve(problem: Problem) -> Resolved:
         spans.sort()
         for (_, e0, k0), (s1, _, k1) in zip(spans, spans[1:], strict=False):
             if s1 < e0:
-                errors.append(f"{k0[0]} op {k0[1]} and {k1[0]} op {k1[1]} are both fixed on "
-                              f"{resource} at the same time")
+                errors.append(
+                    f"{k0[0]} op {k0[1]} and {k1[0]} op {k1[1]} are both fixed on "
+                    f"{resource} at the same time"
+                )
     if errors:
         raise ProblemError(errors)
     return Resolved(tuple(chains), resources)

@@ -189,9 +189,12 @@ def traveler_layout(t: Traveler, paper_mm: PaperMm = 80) -> Layout:
     blocks: list[Block] = [
         Text("TRAVELER", "double", bold=True, align="center"),
         *(
-            [Text("HELD", "double", bold=True, align="center", invert=True),
-             Text("Do not move on: see the hold tag", bold=True, align="center")]
-            if t.held else []
+            [
+                Text("HELD", "double", bold=True, align="center", invert=True),
+                Text("Do not move on: see the hold tag", bold=True, align="center"),
+            ]
+            if t.held
+            else []
         ),  # fmt: skip
         Rule(),
         _field("WO", t.work_order, cols),

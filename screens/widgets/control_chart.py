@@ -21,8 +21,8 @@ from typing import Protocol, runtime_checkable
 from textual.content import Content
 from textual.widget import Widget
 
-from core.flow.spc import PART_LABEL, ChartView, signal_banner, violation_words
 from core.events.spc import SpcSignalRef
+from core.flow.spc import PART_LABEL, ChartView, signal_banner, violation_words
 
 POINT, BEYOND, NOW, NOW_ABOVE, NOW_BELOW, LINE = "•", "X", "■", "▲", "▼", "─"
 

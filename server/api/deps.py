@@ -51,7 +51,9 @@ class Caller:
 
 def _unauthorized(message: str) -> HTTPException:
     return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=message,
+        headers={"WWW-Authenticate": "Bearer"},
     )
 
 
@@ -61,7 +63,9 @@ def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     if credentials is None or not credentials.credentials:
-        raise _unauthorized("missing bearer token: enroll the station with `lineside station enroll`")
+        raise _unauthorized(
+            "missing bearer token: enroll the station with `lineside station enroll`"
+        )
     token = credentials.credentials
     if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return Caller(station_id=None, admin=True)

@@ -54,8 +54,15 @@ def rejected_events(
         stmt = stmt.where(EventLog.station_id == station)
     rows = session.execute(stmt.order_by(EventLog.id.desc()).limit(limit)).scalars()
     return [
-        RejectedEventOut(event_id=r.event_id, type=r.type, station_id=r.station_id, seq=r.seq,
-                         received_at=r.received_at, reason=r.reason, payload=_shown(r.payload))
+        RejectedEventOut(
+            event_id=r.event_id,
+            type=r.type,
+            station_id=r.station_id,
+            seq=r.seq,
+            received_at=r.received_at,
+            reason=r.reason,
+            payload=_shown(r.payload),
+        )
         for r in rows
     ]
 

@@ -60,9 +60,8 @@ async def get_recall(
     _caller: CallerDep,
     engine: EngineDep,
     supplier: str | None = Query(None, description="only lots received from this supplier"),
-    state: Literal["in_stock", "in_process", "held", "shipped", "consumed", "scrapped"] | None = Query(
-        None, description="only lots in this state on the page"
-    ),
+    state: Literal["in_stock", "in_process", "held", "shipped", "consumed", "scrapped"]
+    | None = Query(None, description="only lots in this state on the page"),
     limit: int = Query(rc.DEFAULT_LIMIT, ge=1, le=rc.MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ) -> rc.RecallScope:

@@ -13,8 +13,14 @@ router = APIRouter(prefix="/api/v1", tags=["work orders"])
 
 
 def _out(w: WorkOrder) -> WorkOrderOut:
-    return WorkOrderOut(number=w.number, product=w.product, qty=w.qty, status=w.status,
-                        completed_qty=w.completed_qty, due=w.due)
+    return WorkOrderOut(
+        number=w.number,
+        product=w.product,
+        qty=w.qty,
+        status=w.status,
+        completed_qty=w.completed_qty,
+        due=w.due,
+    )
 
 
 @router.post("/work-orders", response_model=WorkOrderOut, status_code=status.HTTP_201_CREATED)
@@ -24,10 +30,16 @@ def create_work_order(body: WorkOrderIn, _admin: AdminDep, session: SessionDep) 
     if session.get(WorkOrder, number) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"work order {number} already exists")
     if session.get(Part, body.product) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"product {body.product} is unknown")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"product {body.product} is unknown"
+        )
     if session.execute(select(Operation).where(Operation.product == body.product)).first() is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"product {body.product} has no routing")
-    wo = WorkOrder(number=number, product=body.product, qty=body.qty, due=body.due, rev=next_rev(session))
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"product {body.product} has no routing"
+        )
+    wo = WorkOrder(
+        number=number, product=body.product, qty=body.qty, due=body.due, rev=next_rev(session)
+    )
     session.add(wo)
     session.commit()
     return _out(wo)

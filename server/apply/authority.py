@@ -75,8 +75,10 @@ def problem(session: Session, batch: Batch, sender: Sender, event: ev.Event) -> 
     who = batch.get(m.Operator, badge)
     if who is None or not who.active:
         return f"badge {badge} is not an active person here"
-    if sender.kind == "station" and rule.present and badge not in present_at(
-        session, batch, sender.station_id
+    if (
+        sender.kind == "station"
+        and rule.present
+        and badge not in present_at(session, batch, sender.station_id)
     ):
         return (
             f"{badge} ({who.name}) is not logged in at {sender.station_id}: log in with the "

@@ -9,8 +9,8 @@ from core import routing as rt
 from core import status as st
 from core.outcomes import Outcome
 from server import models as m
-from server.apply.context import ApplyContext, Rejected
 from server.apply import wip
+from server.apply.context import ApplyContext, Rejected
 from server.apply.jobs import note_consumed, operation, routing, running_job
 from server.quality import holds, lots
 from server.quality.reactions import react
@@ -27,14 +27,18 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
     op = operation(ctx, wo.product, job.operation_seq)
     bom = {
         line.part: line.after_operation
-        for line in session.execute(select(m.BomLine).where(m.BomLine.operation_id == op.id)).scalars()
+        for line in session.execute(
+            select(m.BomLine).where(m.BomLine.operation_id == op.id)
+        ).scalars()
     }
     bom_parts = list(bom)
     if lot.part not in bom_parts:
         expected = ", ".join(bom_parts) or "nothing (this operation has no BOM)"
         raise Rejected(f"lot {lot.id} is part {lot.part}; operation {op.seq} consumes {expected}")
     if p.part != lot.part:
-        raise Rejected(f"event says lot {lot.id} is part {p.part}, the server knows it as {lot.part}")
+        raise Rejected(
+            f"event says lot {lot.id} is part {p.part}, the server knows it as {lot.part}"
+        )
     lot_holds = holds.open_for(ctx, "lot", lot.id)
     conflict: str | None = None
     # A change made earlier in this batch is newer than anything the terminal knew.
@@ -56,11 +60,15 @@ def on_lot_consumed(ctx: ApplyContext, p: ev.LotConsumed) -> Outcome:
             # The terminal knew (or does not say what it knew): refuse, as the operator was told.
             if conflict.startswith("short"):
                 raise Rejected(f"lot {lot.id} has {lot.qty:g} left, {p.qty:g} cannot be consumed")
-            raise Rejected(conflict if conflict.startswith("lot ") else f"lot {lot.id} is {conflict}")
+            raise Rejected(
+                conflict if conflict.startswith("lot ") else f"lot {lot.id} is {conflict}"
+            )
         return _quality_escape(ctx, p, job, wo, lot, conflict)
     lots.take(ctx, lot, p.qty, "consumed", st.CONSUME)
     session.add(
-        m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(ctx.event.id))
+        m.Consumption(
+            job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(ctx.event.id)
+        )
     )
     note_consumed(ctx, job, lot.id, p.qty)
     return Outcome(lot=lot.id, remaining=lot.qty, lot_status=lot.status)
@@ -89,7 +97,9 @@ def _quality_escape(
     else:
         ctx.touch(lot)
     ctx.session.add(
-        m.Consumption(job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(ctx.event.id))
+        m.Consumption(
+            job_id=job.id, lot=lot.id, part=lot.part, qty=p.qty, event_id=str(ctx.event.id)
+        )
     )
     note_consumed(ctx, job, lot.id, p.qty)
     reason = (

@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from core import events as ev
-from core import status as st
 from core import routing as rt
+from core import status as st
 from core.outcomes import OperationProgressOut, Outcome
 from core.permissions import Action, may, refusal
 from server import models as m
@@ -205,7 +205,9 @@ def on_job_started(ctx: ApplyContext, p: ev.JobStarted) -> Outcome:
     )  # fmt: skip
     escaped = wip.escape(ctx, p, wo, op)
     if escaped is not None:
-        out = escaped.model_copy(update={**out.model_dump(exclude_unset=True), "escape": "lot on hold"})
+        out = escaped.model_copy(
+            update={**out.model_dump(exclude_unset=True), "escape": "lot on hold"}
+        )
     return out
 
 
@@ -253,7 +255,11 @@ def on_job_completed(ctx: ApplyContext, p: ev.JobCompleted) -> Outcome:
 
 
 def _new_lot(
-    ctx: ApplyContext, p: ev.JobCompleted, job: m.Job, wo: m.WorkOrder, ops: list[m.Operation],
+    ctx: ApplyContext,
+    p: ev.JobCompleted,
+    job: m.Job,
+    wo: m.WorkOrder,
+    ops: list[m.Operation],
     taken: m.Lot | None,
 ) -> tuple[m.Lot, list[str]]:
     """The lot an operation makes: from its material, or from the lot it took (``new_lot``)."""
@@ -286,8 +292,9 @@ def _new_lot(
         part=wo.product,
         qty=p.good_qty,
         initial_qty=p.good_qty,
-        status=wip.initial_status(ops, done, p.good_qty, held) if kind is None else
-        (("on_hold" if held else "available") if p.good_qty > 0 else "scrapped"),
+        status=wip.initial_status(ops, done, p.good_qty, held)
+        if kind is None
+        else (("on_hold" if held else "available") if p.good_qty > 0 else "scrapped"),
         job_id=job.id,
         station_id=ctx.station_id,
         created_at=ctx.occurred_at,
@@ -349,7 +356,8 @@ def prefetch(
     if products:
         ops: dict[str, list[m.Operation]] = {p: [] for p in products}
         for op in session.execute(
-            select(m.Operation).where(one_of(session, m.Operation.product, products))
+            select(m.Operation)
+            .where(one_of(session, m.Operation.product, products))
             .order_by(m.Operation.product, m.Operation.seq)
         ).scalars():
             ops[op.product].append(op)

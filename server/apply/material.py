@@ -196,7 +196,10 @@ def on_lot_merged(ctx: ApplyContext, p: me.LotMerged) -> Outcome:
     if len(stages) > 1:
         raise Rejected(
             "lots at different points of their routing cannot be merged: "
-            + "; ".join(f"{lot.id} has done {', '.join(map(str, lot.ops_done or [])) or 'nothing'}" for lot, _ in sources)
+            + "; ".join(
+                f"{lot.id} has done {', '.join(map(str, lot.ops_done or [])) or 'nothing'}"
+                for lot, _ in sources
+            )
         )
     work_order, done = stages.pop()
     in_process = any(lot.status == "wip" for lot, _ in sources)

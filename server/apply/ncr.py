@@ -80,13 +80,17 @@ def on_disposition_signed(ctx: ApplyContext, p: ev.DispositionSigned) -> Outcome
     if disposition is None:
         pending = (
             session.execute(
-                select(Disposition).where(Disposition.ncr == ncr.id, Disposition.status == "pending")
+                select(Disposition).where(
+                    Disposition.ncr == ncr.id, Disposition.status == "pending"
+                )
             )
             .scalars()
             .first()
         )
         if pending is not None:
-            raise Rejected(f"{ncr.id} already has a disposition awaiting signature ({pending.kind})")
+            raise Rejected(
+                f"{ncr.id} already has a disposition awaiting signature ({pending.kind})"
+            )
         check_disposition(session, ncr, p.kind, p.details)
         disposition = Disposition(
             id=str(p.disposition_id),
@@ -118,7 +122,9 @@ def on_disposition_signed(ctx: ApplyContext, p: ev.DispositionSigned) -> Outcome
         signatures_required=disposition.signatures_required,
     )
     if count >= disposition.signatures_required:
-        return base.model_copy(update={"executed": execute(ctx, ncr, disposition), "status": "executed"})
+        return base.model_copy(
+            update={"executed": execute(ctx, ncr, disposition), "status": "executed"}
+        )
     if ncr.status != "pending_signature":
         st.check("ncr", ncr.status, "pending_signature", st.SIGN, ncr.id)
         ncr.status = "pending_signature"

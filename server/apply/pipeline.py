@@ -83,13 +83,17 @@ def _raw_id(raw: Any) -> str | None:
     return None
 
 
-def _identity(type_: str, station: str, operator: str | None, at: Any, seq: Any, payload: str) -> str:
+def _identity(
+    type_: str, station: str, operator: str | None, at: Any, seq: Any, payload: str
+) -> str:
     """What an event says, to tell a replay (same) from a re-used id (different)."""
     return "\x1f".join((type_, station, operator or "", ledger.ts(at) or "", str(seq), payload))
 
 
 def _stored_identity(row: Any) -> str:
-    return _identity(row.type, row.station_id, row.operator_id, row.occurred_at, row.seq, row.payload)
+    return _identity(
+        row.type, row.station_id, row.operator_id, row.occurred_at, row.seq, row.payload
+    )
 
 
 def _prepare(raw: Any, sender: Sender, now: datetime, earliest: datetime) -> _Item:
@@ -167,7 +171,9 @@ def _row(
     raw = item.raw if item is not None else None
     raw_type = raw.get("type") if isinstance(raw, dict) else None
     raw_seq = raw.get("seq") if isinstance(raw, dict) else None
-    seq_ok = isinstance(raw_seq, int) and not isinstance(raw_seq, bool) and 0 < raw_seq <= ev.MAX_INT
+    seq_ok = (
+        isinstance(raw_seq, int) and not isinstance(raw_seq, bool) and 0 < raw_seq <= ev.MAX_INT
+    )
     return {
         "event_id": event_id or (item.event_id if item else str(uuid.uuid4())),
         "type": _storable(str(raw_type))[:60] if raw_type else "malformed",
@@ -186,7 +192,9 @@ def _row(
 def _safe_json(raw: Any) -> str:
     """The raw body as storable text: ASCII JSON, so NUL and lone surrogates stay escaped."""
     try:
-        return json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+        return json.dumps(
+            raw, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str
+        )
     except (TypeError, ValueError):
         return json.dumps(repr(raw)[:10000])
 
@@ -251,9 +259,16 @@ def _run(engine: Engine, raws: list[Any], sender: Sender, *, safe: bool) -> list
             row.event_id: row
             for row in session.execute(
                 select(
-                    EventLog.event_id, EventLog.type, EventLog.station_id, EventLog.operator_id,
-                    EventLog.occurred_at, EventLog.seq, EventLog.payload, EventLog.status,
-                    EventLog.reason, EventLog.outcome,
+                    EventLog.event_id,
+                    EventLog.type,
+                    EventLog.station_id,
+                    EventLog.operator_id,
+                    EventLog.occurred_at,
+                    EventLog.seq,
+                    EventLog.payload,
+                    EventLog.status,
+                    EventLog.reason,
+                    EventLog.outcome,
                 ).where(one_of(session, EventLog.event_id, [i.event_id for i in items]))
             )  # fmt: skip
         }

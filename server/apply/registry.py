@@ -15,8 +15,8 @@ from sqlmodel import Session
 from core import events as ev
 from core.outcomes import Outcome
 from server.apply import consume, holds, jobs, machine, material, measure, ncr, spc
-from server.quality import holds as hold_store
 from server.apply.context import ApplyContext, Batch, Rejected
+from server.quality import holds as hold_store
 
 Handler = Callable[[ApplyContext, Any], Outcome]
 
@@ -81,6 +81,4 @@ def prefetch(session: Session, batch: Batch, station: str, payloads: list[ev.Pay
     orders = {p.work_order for p in payloads if isinstance(p, ev.JobStarted)}
     completing = {str(p.job_id) for p in payloads if isinstance(p, ev.JobCompleted)}
     jobs.prefetch(session, batch, lots, orders, completing)
-    hold_store.prefetch(
-        session, batch, {"lot": lots, "work_order": orders, "station": {station}}
-    )
+    hold_store.prefetch(session, batch, {"lot": lots, "work_order": orders, "station": {station}})

@@ -117,9 +117,7 @@ def on_acknowledged(ctx: ApplyContext, p: SpcSignalAcknowledged) -> Outcome:
     if row.acknowledged_at is not None:
         raise Rejected(f"signal {row.id} was already acknowledged by {row.acknowledged_by}")
     if ctx.station_id not in (SERVER_STATION, row.station_id):
-        raise Rejected(
-            f"station {ctx.station_id} may not acknowledge a signal of {row.station_id}"
-        )
+        raise Rejected(f"station {ctx.station_id} may not acknowledge a signal of {row.station_id}")
     operator = session.get(m.Operator, ctx.operator_id or "")
     role = operator.role if operator is not None and operator.active else None
     if not may(role, Action.SIGNAL_ACKNOWLEDGE):

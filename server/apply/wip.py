@@ -60,9 +60,13 @@ def running_on(ctx: ApplyContext, lot_id: str) -> m.Job | None:
         if key[0] == "row" and key[1] is m.Job and row is not None:
             if row.input_lot == lot_id and row.status == "running":
                 return row  # type: ignore[no-any-return]
-    return ctx.session.execute(
-        select(m.Job).where(m.Job.input_lot == lot_id, m.Job.status == "running")
-    ).scalars().first()
+    return (
+        ctx.session.execute(
+            select(m.Job).where(m.Job.input_lot == lot_id, m.Job.status == "running")
+        )
+        .scalars()
+        .first()
+    )
 
 
 def check_start(
@@ -99,7 +103,9 @@ def check_start(
         # Held after the terminal last synced: the start happened, a quality escape.
         ctx.batch.memo[("escape", str(p.job_id))] = f"on hold: {holds.reasons(held)}"
     elif lot.status not in ("wip", "available"):
-        raise Rejected(f"lot {lot.id} is {lot.status.replace('_', ' ')}: no operation can start on it")
+        raise Rejected(
+            f"lot {lot.id} is {lot.status.replace('_', ' ')}: no operation can start on it"
+        )
     if lot.qty <= EPS:
         raise Rejected(f"lot {lot.id} is empty")
     busy = running_on(ctx, lot.id)
@@ -118,10 +124,17 @@ def check_start(
         wanted = {s.seq for s in rt.skippable(route, op.seq, done)}
         extra = sorted(set(p.skip) - wanted)
         if extra:
-            raise Rejected(f"op {', '.join(map(str, extra))} is not in the way of op {op.seq} on lot {lot.id}")
+            raise Rejected(
+                f"op {', '.join(map(str, extra))} is not in the way of op {op.seq} on lot {lot.id}"
+            )
         if not p.skip_reason.strip():
             raise Rejected("skipping an operation needs a reason")
-        who = approver(ctx, p.approved_by, Action.OPERATION_SKIP, f"skipping op {rt.describe([s for s in route if s.seq in wanted])}")
+        who = approver(
+            ctx,
+            p.approved_by,
+            Action.OPERATION_SKIP,
+            f"skipping op {rt.describe([s for s in route if s.seq in wanted])}",
+        )
         for seq in sorted(wanted):
             ctx.session.add(
                 m.LotOperation(
@@ -178,7 +191,9 @@ def check_quantities(
             f"in on lot {lot.id}"
         )
     tolerance = overrun_tolerance(ctx)
-    over = rt.overrun_problem(wo.number, wo.qty, made_at(ctx, wo, job.operation_seq), p.good_qty, tolerance)
+    over = rt.overrun_problem(
+        wo.number, wo.qty, made_at(ctx, wo, job.operation_seq), p.good_qty, tolerance
+    )
     if over:
         approver(ctx, p.overrun_approved_by, Action.OVERRUN_APPROVE, f"an over-run ({over})")
 
@@ -205,11 +220,18 @@ def finished(ops: list[m.Operation], done: list[int]) -> bool:
 
 
 def carry_on(
-    ctx: ApplyContext, p: ev.JobCompleted, job: m.Job, wo: m.WorkOrder, ops: list[m.Operation], lot: m.Lot
+    ctx: ApplyContext,
+    p: ev.JobCompleted,
+    job: m.Job,
+    wo: m.WorkOrder,
+    ops: list[m.Operation],
+    lot: m.Lot,
 ) -> m.Lot:
     """Operation done on a lot that keeps its identity: its quantity, record and status."""
     if p.output_lot != lot.id:
-        raise Rejected(f"op {job.operation_seq} keeps lot {lot.id}: complete it as {lot.id}, not {p.output_lot}")
+        raise Rejected(
+            f"op {job.operation_seq} keeps lot {lot.id}: complete it as {lot.id}, not {p.output_lot}"
+        )
     if job.operation_seq in (lot.ops_done or []):
         raise Rejected(f"op {job.operation_seq} is already done on lot {lot.id}")
     qty_in = lot.qty
@@ -222,7 +244,10 @@ def carry_on(
     elif not held:
         done = finished(ops, lot.ops_done)
         lots.set_status(
-            ctx, lot, "available" if done else "wip", st.FINISH_ROUTING if done else st.COMPLETE_OPERATION
+            ctx,
+            lot,
+            "available" if done else "wip",
+            st.FINISH_ROUTING if done else st.COMPLETE_OPERATION,
         )
     ctx.touch(lot)
     return lot

@@ -86,7 +86,9 @@ def _rework_order(
     ctx: ApplyContext, ncr: Ncr, lot: m.Lot, qty: float, operation: int | None, n: int
 ) -> str:
     seqs = sorted(
-        ctx.session.execute(select(m.Operation.seq).where(m.Operation.product == lot.part)).scalars()
+        ctx.session.execute(
+            select(m.Operation.seq).where(m.Operation.product == lot.part)
+        ).scalars()
     )
     seq = int(operation) if operation is not None else seqs[0]
     number = f"WO-RW-{ncr.id.removeprefix('NCR-')}-{n}"
@@ -144,7 +146,9 @@ def execute(ctx: ApplyContext, ncr: Ncr, d: Disposition) -> ExecutedOut:
                 _split_child(ctx, lot, f"{lot.id}-S", scrap, "scrapped")
             if rework > 0:
                 child = _split_child(ctx, lot, f"{lot.id}-R", rework, "rework")
-                work_orders.append(_rework_order(ctx, ncr, child, rework, d.details.get("operation"), n))
+                work_orders.append(
+                    _rework_order(ctx, ncr, child, rework, d.details.get("operation"), n)
+                )
             lot.qty = release
             lots.set_status(
                 ctx, lot, _free_status(session, lot, other) if release > 0 else "consumed",

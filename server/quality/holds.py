@@ -30,7 +30,9 @@ def open_holds(session: Session, target_type: str, target: str) -> list[m.Hold]:
     )
 
 
-def open_holds_on(session: Session, target_type: str, targets: list[str]) -> dict[str, list[m.Hold]]:
+def open_holds_on(
+    session: Session, target_type: str, targets: list[str]
+) -> dict[str, list[m.Hold]]:
     """Open holds on many targets of one type at once."""
     found: dict[str, list[m.Hold]] = {}
     if not targets:
@@ -114,9 +116,11 @@ def lot_held(ctx: ApplyContext, lot: m.Lot) -> str | None:
 
 def pending_lot(session: Session, lot_id: str) -> m.Job | None:
     """The running job that will produce ``lot_id`` (holds may name it before it exists)."""
-    return session.execute(
-        select(m.Job).where(m.Job.output_lot == lot_id, m.Job.status == "running")
-    ).scalars().first()
+    return (
+        session.execute(select(m.Job).where(m.Job.output_lot == lot_id, m.Job.status == "running"))
+        .scalars()
+        .first()
+    )
 
 
 def place(

@@ -93,7 +93,9 @@ def react(
                 reaction_id(r.id, "event"),
             )
             done.append(
-                ReactionOut(kind=r.kind, hold_id=str(r.id), target_type=r.target_type, target=r.target)
+                ReactionOut(
+                    kind=r.kind, hold_id=str(r.id), target_type=r.target_type, target=r.target
+                )
             )
         elif r.kind == "line_stop":
             ctx.emit(ev.LineStopRequested(reason=reason[:500], cause_event_id=ctx.event.id), r.id)

@@ -40,9 +40,14 @@ _MIN_STAGE_SECONDS = 0.05  # below this a second solve is not worth starting
 def _horizon(resolved: Resolved, baseline: Schedule | None) -> tuple[int, int]:
     tasks = resolved.tasks
     lo = min([0, *(t.fixed[1] for t in tasks if t.fixed is not None)])
-    settled = max([0, *(t.earliest for t in tasks),
-                   *(t.fixed[2] for t in tasks if t.fixed is not None),
-                   *(w[-1][1] for r in resolved.resources.values() if (w := r.windows))])
+    settled = max(
+        [
+            0,
+            *(t.earliest for t in tasks),
+            *(t.fixed[2] for t in tasks if t.fixed is not None),
+            *(w[-1][1] for r in resolved.resources.values() if (w := r.windows)),
+        ]
+    )
     # A schedule with every operation as early as it can go ends by then.
     hi = settled + sum(t.length for t in tasks if t.fixed is None)
     if baseline is not None:
@@ -67,15 +72,17 @@ class _Model:
                 continue
             options: dict[str, list[tuple[int, int]]] = {}
             for resource in task.eligible:
-                ranges = fitting_starts(resolved.windows(resource), task.length, task.earliest,
-                                        hi - task.length)
+                ranges = fitting_starts(
+                    resolved.windows(resource), task.length, task.earliest, hi - task.length
+                )
                 if ranges:
                     options[resource] = ranges
             if not options:
                 raise ProblemError([f"{name} fits in no working window before minute {hi}"])
             union = sorted({r for ranges in options.values() for r in ranges})
             start_var = m.new_int_var_from_domain(
-                cp_model.Domain.from_intervals([list(r) for r in union]), f"s {name}")
+                cp_model.Domain.from_intervals([list(r) for r in union]), f"s {name}"
+            )
             self.starts[key] = start_var
             self.ends[key] = start_var + task.length
             if len(options) == 1:
@@ -87,8 +94,11 @@ class _Model:
             for resource, ranges in options.items():
                 present = m.new_bool_var(f"{name} on {resource}")
                 chosen[resource] = present
-                on[resource].append(m.new_optional_fixed_size_interval_var(
-                    start_var, task.length, present, f"{name} {resource}"))
+                on[resource].append(
+                    m.new_optional_fixed_size_interval_var(
+                        start_var, task.length, present, f"{name} {resource}"
+                    )
+                )
                 if ranges != union:
                     m.add_linear_expression_in_domain(
                         start_var, cp_model.Domain.from_intervals([list(r) for r in ranges])
@@ -125,8 +135,12 @@ class _Model:
             terms.append(order.weight * late)
         self.tardiness = sum(terms) if terms else 0
 
-    def hint(self, placements: Mapping[Key, tuple[str, int]],
-             lengths: Mapping[Key, int], due: Mapping[str, int]) -> None:
+    def hint(
+        self,
+        placements: Mapping[Key, tuple[str, int]],
+        lengths: Mapping[Key, int],
+        due: Mapping[str, int],
+    ) -> None:
         """A complete hint (starts, stations, minutes late, makespan): the solver takes it
         as its first solution without searching."""
         m = self.model
@@ -160,8 +174,9 @@ class _Model:
         return out
 
 
-def _solve(model: cp_model.CpModel, seconds: float, workers: int, seed: int, calendars: bool
-           ) -> tuple[cp_model.CpSolver, Any]:
+def _solve(
+    model: cp_model.CpModel, seconds: float, workers: int, seed: int, calendars: bool
+) -> tuple[cp_model.CpSolver, Any]:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.0)
     solver.parameters.num_workers = workers
@@ -176,8 +191,9 @@ def _solve(model: cp_model.CpModel, seconds: float, workers: int, seed: int, cal
 
 def _best_dispatch(problem: Problem) -> Schedule | None:
     """The best of the dispatching rules' schedules: the solver's start and its floor."""
-    rules = priority_rules(problem) if has_due_dates(problem) else {
-        "earliest due date": dispatch_order}
+    rules = (
+        priority_rules(problem) if has_due_dates(problem) else {"earliest due date": dispatch_order}
+    )
     best = None
     for name, key in rules.items():
         try:
@@ -189,9 +205,14 @@ def _best_dispatch(problem: Problem) -> Schedule | None:
     return best
 
 
-def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
-          num_workers: int = DEFAULT_WORKERS, seed: int = 0,
-          full_model_max_ops: int = FULL_MODEL_MAX_OPS) -> Schedule:
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    num_workers: int = DEFAULT_WORKERS,
+    seed: int = 0,
+    full_model_max_ops: int = FULL_MODEL_MAX_OPS,
+) -> Schedule:
     """The best schedule CP-SAT finds within ``time_limit`` seconds on ``num_workers`` threads.
 
     Up to ``full_model_max_ops`` operations to place, one model of the whole
@@ -213,8 +234,10 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
     built = _Model(problem, resolved, lo, hi)
     model = built.model
     fixed = {t.key: (t.fixed[0], t.fixed[1]) for t in resolved.tasks if t.fixed is not None}
-    lengths = {t.key: (t.fixed[2] - t.fixed[1] if t.running and t.fixed else t.length)
-               for t in resolved.tasks}
+    lengths = {
+        t.key: (t.fixed[2] - t.fixed[1] if t.running and t.fixed else t.length)
+        for t in resolved.tasks
+    }
     due = {o.id: o.due for o in problem.orders if o.due is not None}
     if baseline is not None:
         built.hint(baseline.placements(), lengths, due)
@@ -223,19 +246,29 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
     model.minimize(first_objective)
     calendars = any(r.windows is not None for r in problem.resources)
     # The dispatching rules ran first, inside the time limit.
-    solver, status = _solve(model, time_limit - (time.perf_counter() - started), num_workers,
-                            seed, calendars)
+    solver, status = _solve(
+        model, time_limit - (time.perf_counter() - started), num_workers, seed, calendars
+    )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         elapsed = time.perf_counter() - started
         if baseline is None:
-            raise ProblemError([f"no schedule found in {elapsed:.1f} s "
-                                f"({solver.status_name(status).lower()})"])
-        reason = "proved there is none" if status == cp_model.INFEASIBLE else \
-            f"found none within {time_limit:g} s"
-        return build_schedule(problem, resolved, baseline.placements(), status="FEASIBLE",
-                              solver="greedy", solve_seconds=elapsed,
-                              note=f"the solver {reason}; this is the dispatcher's schedule "
-                                   f"({baseline.note})")
+            raise ProblemError(
+                [f"no schedule found in {elapsed:.1f} s ({solver.status_name(status).lower()})"]
+            )
+        reason = (
+            "proved there is none"
+            if status == cp_model.INFEASIBLE
+            else f"found none within {time_limit:g} s"
+        )
+        return build_schedule(
+            problem,
+            resolved,
+            baseline.placements(),
+            status="FEASIBLE",
+            solver="greedy",
+            solve_seconds=elapsed,
+            note=f"the solver {reason}; this is the dispatcher's schedule ({baseline.note})",
+        )
     optimal = status == cp_model.OPTIMAL
     bound = int(round(solver.best_objective_bound))
     placements = built.placements(solver)
@@ -258,46 +291,96 @@ def solve(problem: Problem, *, time_limit: float = DEFAULT_TIME_LIMIT,
             notes.append("no time left to shorten the makespan")
     placements = compact(resolved, {**placements, **fixed})
     elapsed = time.perf_counter() - started
-    result = build_schedule(problem, resolved, placements,
-                            status="OPTIMAL" if optimal else "FEASIBLE", solver="cp-sat",
-                            solve_seconds=elapsed, lower_bound=bound,
-                            note="; ".join(["proved optimal" if optimal else
-                                            f"stopped at the time limit ({time_limit:g} s): "
-                                            "the best schedule found, not proved optimal",
-                                            *notes]))
+    result = build_schedule(
+        problem,
+        resolved,
+        placements,
+        status="OPTIMAL" if optimal else "FEASIBLE",
+        solver="cp-sat",
+        solve_seconds=elapsed,
+        lower_bound=bound,
+        note="; ".join(
+            [
+                "proved optimal"
+                if optimal
+                else f"stopped at the time limit ({time_limit:g} s): "
+                "the best schedule found, not proved optimal",
+                *notes,
+            ]
+        ),
+    )
     return _no_worse(problem, resolved, result, baseline, time_limit)
 
 
-def _large(problem: Problem, resolved: Resolved, baseline: Schedule, hi: int, started: float,
-           time_limit: float, num_workers: int, seed: int) -> Schedule:
-    placements, search = improve(problem, resolved, baseline.placements(), hi=hi,
-                                 deadline=started + time_limit, num_workers=num_workers,
-                                 seed=seed)
+def _large(
+    problem: Problem,
+    resolved: Resolved,
+    baseline: Schedule,
+    hi: int,
+    started: float,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+) -> Schedule:
+    placements, search = improve(
+        problem,
+        resolved,
+        baseline.placements(),
+        hi=hi,
+        deadline=started + time_limit,
+        num_workers=num_workers,
+        seed=seed,
+    )
     elapsed = time.perf_counter() - started
     if search.rounds == 0:
-        return build_schedule(problem, resolved, baseline.placements(), status="FEASIBLE",
-                              solver="greedy", solve_seconds=elapsed,
-                              note=f"no time for the solver in {time_limit:g} s; this is the "
-                                   f"dispatcher's schedule ({baseline.note})")
+        return build_schedule(
+            problem,
+            resolved,
+            baseline.placements(),
+            status="FEASIBLE",
+            solver="greedy",
+            solve_seconds=elapsed,
+            note=f"no time for the solver in {time_limit:g} s; this is the "
+            f"dispatcher's schedule ({baseline.note})",
+        )
     bound = relaxed_bound(problem, resolved) if has_due_dates(problem) else None
     result = build_schedule(
-        problem, resolved, compact(resolved, placements), status="FEASIBLE", solver="cp-sat",
-        solve_seconds=elapsed, lower_bound=bound,
-        note=(f"stopped at the time limit ({time_limit:g} s): the dispatcher's schedule "
-              f"({baseline.note}) improved part by part ({search.improved} of "
-              f"{search.rounds} re-solves improved it), not proved optimal"))
+        problem,
+        resolved,
+        compact(resolved, placements),
+        status="FEASIBLE",
+        solver="cp-sat",
+        solve_seconds=elapsed,
+        lower_bound=bound,
+        note=(
+            f"stopped at the time limit ({time_limit:g} s): the dispatcher's schedule "
+            f"({baseline.note}) improved part by part ({search.improved} of "
+            f"{search.rounds} re-solves improved it), not proved optimal"
+        ),
+    )
     return _no_worse(problem, resolved, result, baseline, time_limit)
 
 
-def _no_worse(problem: Problem, resolved: Resolved, result: Schedule,
-              baseline: Schedule | None, time_limit: float) -> Schedule:
+def _no_worse(
+    problem: Problem,
+    resolved: Resolved,
+    result: Schedule,
+    baseline: Schedule | None,
+    time_limit: float,
+) -> Schedule:
     if baseline is not None and _worse(result, baseline):
-        return build_schedule(problem, resolved, baseline.placements(), status="FEASIBLE",
-                              solver="greedy", solve_seconds=result.solve_seconds,
-                              lower_bound=result.lower_bound,
-                              note=f"the solver's best in {time_limit:g} s was worse than the "
-                                   f"dispatcher's; this is the dispatcher's schedule "
-                                   f"({baseline.note})")
+        return build_schedule(
+            problem,
+            resolved,
+            baseline.placements(),
+            status="FEASIBLE",
+            solver="greedy",
+            solve_seconds=result.solve_seconds,
+            lower_bound=result.lower_bound,
+            note=f"the solver's best in {time_limit:g} s was worse than the "
+            f"dispatcher's; this is the dispatcher's schedule "
+            f"({baseline.note})",
+        )
     return result
 
 

@@ -40,8 +40,13 @@ class Search:
 
 
 class _State:
-    def __init__(self, problem: Problem, resolved: Resolved,
-                 placements: Mapping[Key, tuple[str, int]], hi: int) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        resolved: Resolved,
+        placements: Mapping[Key, tuple[str, int]],
+        hi: int,
+    ) -> None:
         self.resolved = resolved
         self.hi = hi
         self.tasks: dict[Key, Task] = {t.key: t for t in resolved.tasks}
@@ -59,7 +64,9 @@ class _State:
         self.due_dates = any(o.due is not None for o in problem.orders)
         self.movable_of: dict[str, list[Key]] = {
             chain[0].order: [t.key for t in chain if t.fixed is None]
-            for chain in resolved.chains if chain}
+            for chain in resolved.chains
+            if chain
+        }
 
     def end(self, key: Key) -> int:
         task = self.tasks[key]
@@ -88,23 +95,30 @@ def _neighbourhood(state: _State, rng: random.Random, size: int) -> list[Key]:
     """The operations to free: whole orders near a late one (so that orders can trade
     places), whole orders at work at some moment, or a slice of operations in time."""
     late = [(o, w) for o in state.last if (w := state.lateness(o)) > 0]
-    spans = {o: (state.place[ks[0]][1], state.end(ks[-1]))
-             for o, ks in state.movable_of.items() if ks}
+    spans = {
+        o: (state.place[ks[0]][1], state.end(ks[-1])) for o, ks in state.movable_of.items() if ks
+    }
     roll = rng.random()
     if late and roll < 0.45:
         order = rng.choices([o for o, _ in late], weights=[w for _, w in late])[0]
         if order in spans:
             stations = {r for k in state.movable_of[order] for r in state.tasks[k].eligible}
             lo, hi = spans[order]
-            rivals = [o for o, (a, b) in spans.items() if o != order and a < hi and b > lo
-                      and any(set(state.tasks[k].eligible) & stations
-                              for k in state.movable_of[o])]
+            rivals = [
+                o
+                for o, (a, b) in spans.items()
+                if o != order
+                and a < hi
+                and b > lo
+                and any(set(state.tasks[k].eligible) & stations for k in state.movable_of[o])
+            ]
             rng.shuffle(rivals)
             rivals.sort(key=lambda o: abs(spans[o][0] - lo) // 240)
             return _whole_orders(state, [order, *rivals], size)
     if spans and roll < 0.8:
-        moment = rng.randrange(min(a for a, _ in spans.values()),
-                               max(b for _, b in spans.values()) + 1)
+        moment = rng.randrange(
+            min(a for a, _ in spans.values()), max(b for _, b in spans.values()) + 1
+        )
         active = [o for o, (a, b) in spans.items() if a <= moment < b] or list(spans)
         rng.shuffle(active)
         active.sort(key=lambda o: abs((spans[o][0] + spans[o][1]) // 2 - moment) // 240)
@@ -114,7 +128,7 @@ def _neighbourhood(state: _State, rng: random.Random, size: int) -> list[Key]:
         group = set(state.tasks[rng.choice(state.movable)].eligible)
         by_start = [k for k in by_start if set(state.tasks[k].eligible) & group]
     first = rng.randrange(max(len(by_start) - size, 0) + 1)
-    return by_start[first:first + size]
+    return by_start[first : first + size]
 
 
 def _gaps(state: _State, freed: set[Key], hi: int) -> dict[str, tuple[Window, ...]]:
@@ -132,13 +146,15 @@ def _gaps(state: _State, freed: set[Key], hi: int) -> dict[str, tuple[Window, ..
     return out
 
 
-def _round(state: _State, freed: list[Key], seconds: float, workers: int, seed: int,
-           reach: int) -> tuple[bool, bool]:
+def _round(
+    state: _State, freed: list[Key], seconds: float, workers: int, seed: int, reach: int
+) -> tuple[bool, bool]:
     """Re-solve the freed operations; returns (solved to optimality, moved)."""
     free = set(freed)
     # Nothing freed needs to end later than everything now ends plus the freed work itself.
-    hi = min(state.hi, max(state.end(k) for k in state.place)
-             + sum(state.tasks[k].length for k in freed))
+    hi = min(
+        state.hi, max(state.end(k) for k in state.place) + sum(state.tasks[k].length for k in freed)
+    )
     gaps = _gaps(state, free, hi)
     lowest = hi
     m = cp_model.CpModel()
@@ -165,14 +181,16 @@ def _round(state: _State, freed: list[Key], seconds: float, workers: int, seed: 
                 options[resource] = ranges
         union = sorted({r for ranges in options.values() for r in ranges})
         start = m.new_int_var_from_domain(
-            cp_model.Domain.from_intervals([list(r) for r in union]), "")
+            cp_model.Domain.from_intervals([list(r) for r in union]), ""
+        )
         start_of[key] = start
         choice[key] = {}
         for resource, ranges in options.items():
             present = m.new_constant(1) if len(options) == 1 else m.new_bool_var("")
             choice[key][resource] = present
             on.setdefault(resource, []).append(
-                m.new_optional_fixed_size_interval_var(start, task.length, present, ""))
+                m.new_optional_fixed_size_interval_var(start, task.length, present, "")
+            )
             if len(options) > 1 and ranges != union:
                 m.add_linear_expression_in_domain(
                     start, cp_model.Domain.from_intervals([list(r) for r in ranges])
@@ -234,10 +252,18 @@ def _round(state: _State, freed: list[Key], seconds: float, workers: int, seed: 
     return status == cp_model.OPTIMAL, moved
 
 
-def improve(problem: Problem, resolved: Resolved, placements: Mapping[Key, tuple[str, int]],
-            *, hi: int, deadline: float, num_workers: int, seed: int = 0,
-            round_seconds: float = 0.3, reach: int = 2 * 1440
-            ) -> tuple[dict[Key, tuple[str, int]], Search]:
+def improve(
+    problem: Problem,
+    resolved: Resolved,
+    placements: Mapping[Key, tuple[str, int]],
+    *,
+    hi: int,
+    deadline: float,
+    num_workers: int,
+    seed: int = 0,
+    round_seconds: float = 0.3,
+    reach: int = 2 * 1440,
+) -> tuple[dict[Key, tuple[str, int]], Search]:
     """``placements`` (a valid schedule, every operation) improved until ``deadline``
     (a ``time.perf_counter()`` value). ``hi`` bounds every end."""
     started = time.perf_counter()
@@ -250,8 +276,9 @@ def improve(problem: Problem, resolved: Resolved, placements: Mapping[Key, tuple
         freed = _neighbourhood(state, rng, min(size, len(state.movable)))
         if not freed:
             break
-        optimal, moved = _round(state, freed, min(round_seconds, left), num_workers,
-                                rng.randrange(1 << 30), reach)
+        optimal, moved = _round(
+            state, freed, min(round_seconds, left), num_workers, rng.randrange(1 << 30), reach
+        )
         rounds += 1
         improved += moved
         size = min(int(size * 1.2) + 1, MAX_SIZE) if optimal else max(int(size * 0.8), MIN_SIZE)
@@ -270,8 +297,11 @@ def relaxed_bound(problem: Problem, resolved: Resolved) -> int:
             if task.fixed is not None:
                 t = task.fixed[2]
                 continue
-            first = [ranges[0][0] for r in task.eligible
-                     if (ranges := fitting_starts(resolved.windows(r), task.length, t, 1 << 60))]
+            first = [
+                ranges[0][0]
+                for r in task.eligible
+                if (ranges := fitting_starts(resolved.windows(r), task.length, t, 1 << 60))
+            ]
             t = min(first) + task.length
         total += order.weight * max(0, t - order.due)
     return total

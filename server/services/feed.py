@@ -52,7 +52,9 @@ def routing_ref(session: Session, product: str) -> ref.RoutingRef:
                 parallel=op.parallel,
                 new_lot=op.new_lot,
                 bom=[
-                    ref.BomLineRef(part=b.part, qty_per=b.qty_per, after_operation=b.after_operation)
+                    ref.BomLineRef(
+                        part=b.part, qty_per=b.qty_per, after_operation=b.after_operation
+                    )
                     for b in bom
                 ],
                 characteristics=[

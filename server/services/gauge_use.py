@@ -84,4 +84,3 @@ def gauge_use(
             ).all()
         ]
     return GaugeUse(device, since, until, lines, lots)
-

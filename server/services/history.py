@@ -19,7 +19,9 @@ def history(engine: Engine, target: str, limit: int = 5000) -> list[dict[str, An
     with Session(engine) as session:
         needles = {target}
         jobs = session.execute(
-            select(Job.id).where(or_(Job.output_lot == target, Job.work_order == target, Job.id == target))
+            select(Job.id).where(
+                or_(Job.output_lot == target, Job.work_order == target, Job.id == target)
+            )
         ).scalars()
         needles.update(jobs)
         conditions = [EventLog.payload.contains(f'"{n}"') for n in needles]
@@ -35,13 +37,26 @@ def history(engine: Engine, target: str, limit: int = 5000) -> list[dict[str, An
         out = []
         for r, operator_name in rows:
             payload = json.loads(r.payload)
-            summary = ", ".join(f"{k}={v}" for k, v in payload.items() if k != "job_id") if isinstance(payload, dict) else str(payload)
+            summary = (
+                ", ".join(f"{k}={v}" for k, v in payload.items() if k != "job_id")
+                if isinstance(payload, dict)
+                else str(payload)
+            )
             if r.reason:
                 summary += f"  [{r.reason}]"
-            out.append({
-                "row": r.id, "event_id": r.event_id, "type": r.type, "station_id": r.station_id,
-                "operator_id": r.operator_id, "operator_name": operator_name,
-                "occurred_at": as_utc(r.occurred_at), "received_at": as_utc(r.received_at),
-                "status": r.status, "summary": summary, "hash": r.hash,
-            })
+            out.append(
+                {
+                    "row": r.id,
+                    "event_id": r.event_id,
+                    "type": r.type,
+                    "station_id": r.station_id,
+                    "operator_id": r.operator_id,
+                    "operator_name": operator_name,
+                    "occurred_at": as_utc(r.occurred_at),
+                    "received_at": as_utc(r.received_at),
+                    "status": r.status,
+                    "summary": summary,
+                    "hash": r.hash,
+                }
+            )
         return out

@@ -82,18 +82,40 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
             "production": json.dumps(plant.production.model_dump(), sort_keys=True),
         }
         for key, value in meta.items():
-            _upsert(session, summary, "settings", m.PlantMeta, key, {"key": key, "value": value}, versioned=False)
+            _upsert(
+                session,
+                summary,
+                "settings",
+                m.PlantMeta,
+                key,
+                {"key": key, "value": value},
+                versioned=False,
+            )
         for s in plant.suppliers:
             _upsert(session, summary, "suppliers", m.Supplier, s.id, {"id": s.id, "name": s.name})
         session.flush()
         for p in plant.parts:
             _upsert(
-                session, summary, "parts", m.Part, p.id,
-                {"id": p.id, "description": p.description, "kind": p.kind, "unit": p.unit, "supplier_id": p.supplier},
+                session,
+                summary,
+                "parts",
+                m.Part,
+                p.id,
+                {
+                    "id": p.id,
+                    "description": p.description,
+                    "kind": p.kind,
+                    "unit": p.unit,
+                    "supplier_id": p.supplier,
+                },
             )
         for st in plant.stations:
             _upsert(
-                session, summary, "stations", m.Station, st.id,
+                session,
+                summary,
+                "stations",
+                m.Station,
+                st.id,
                 {"id": st.id, "name": st.name, "line": st.line, "devices": st.devices},
             )
         session.flush()
@@ -102,13 +124,32 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
                 _import_operation(session, summary, routing.product, op)
         for o in plant.operators:
             _upsert(
-                session, summary, "operators", m.Operator, o.badge,
-                {"badge": o.badge, "name": o.name, "role": o.role, "pin_hash": o.resolved_pin_hash(), "active": True},
+                session,
+                summary,
+                "operators",
+                m.Operator,
+                o.badge,
+                {
+                    "badge": o.badge,
+                    "name": o.name,
+                    "role": o.role,
+                    "pin_hash": o.resolved_pin_hash(),
+                    "active": True,
+                },
             )
         for d in plant.defect_codes:
             _upsert(
-                session, summary, "defect_codes", m.DefectCode, d.code,
-                {"code": d.code, "description": d.description, "severity": d.severity, "reaction": d.reaction},
+                session,
+                summary,
+                "defect_codes",
+                m.DefectCode,
+                d.code,
+                {
+                    "code": d.code,
+                    "description": d.description,
+                    "severity": d.severity,
+                    "reaction": d.reaction,
+                },
             )
         session.flush()
         for lot in plant.lots:
@@ -116,9 +157,16 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
             if session.get(m.Lot, lot.id) is None:
                 session.add(
                     m.Lot(
-                        id=lot.id, part=lot.part, qty=lot.qty, initial_qty=lot.qty, status=lot.status,
-                        supplier_id=lot.supplier, supplier_lot=lot.supplier_lot, rev=next_rev(session),
-                        work_order=lot.work_order, ops_done=sorted(lot.ops_done),
+                        id=lot.id,
+                        part=lot.part,
+                        qty=lot.qty,
+                        initial_qty=lot.qty,
+                        status=lot.status,
+                        supplier_id=lot.supplier,
+                        supplier_lot=lot.supplier_lot,
+                        rev=next_rev(session),
+                        work_order=lot.work_order,
+                        ops_done=sorted(lot.ops_done),
                     )
                 )
                 summary.count("created", "lots")
@@ -127,8 +175,14 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
         for wo in plant.work_orders:
             if session.get(m.WorkOrder, wo.number) is None:
                 session.add(
-                    m.WorkOrder(number=wo.number, product=wo.product, qty=wo.qty, status=wo.status,
-                                due=wo.due, rev=next_rev(session))
+                    m.WorkOrder(
+                        number=wo.number,
+                        product=wo.product,
+                        qty=wo.qty,
+                        status=wo.status,
+                        due=wo.due,
+                        rev=next_rev(session),
+                    )
                 )
                 summary.count("created", "work_orders")
             else:
@@ -137,14 +191,18 @@ def import_plant(engine: Engine, plant: pf.Plant) -> ImportSummary:
     return summary
 
 
-def _import_operation(session: Session, summary: ImportSummary, product: str, op: pf.Operation) -> None:
+def _import_operation(
+    session: Session, summary: ImportSummary, product: str, op: pf.Operation
+) -> None:
     row = session.execute(
         select(m.Operation).where(m.Operation.product == product, m.Operation.seq == op.seq)
     ).scalar_one_or_none()
     changed = False
     shape = {"optional": op.optional, "parallel": op.parallel, "new_lot": op.new_lot}
     if row is None:
-        row = m.Operation(product=product, seq=op.seq, name=op.name, stations=list(op.stations), **shape)
+        row = m.Operation(
+            product=product, seq=op.seq, name=op.name, stations=list(op.stations), **shape
+        )
         session.add(row)
         session.flush()
         summary.count("created", "operations")
@@ -163,22 +221,37 @@ def _import_operation(session: Session, summary: ImportSummary, product: str, op
         summary.count("unchanged", "operations")
     existing_bom = sorted(
         (b.part, b.qty_per, b.after_operation if b.after_operation is not None else -1)
-        for b in session.execute(select(m.BomLine).where(m.BomLine.operation_id == row.id)).scalars()
+        for b in session.execute(
+            select(m.BomLine).where(m.BomLine.operation_id == row.id)
+        ).scalars()
     )
     wanted_bom = sorted(
-        (b.part, b.qty_per, b.after_operation if b.after_operation is not None else -1) for b in op.bom
+        (b.part, b.qty_per, b.after_operation if b.after_operation is not None else -1)
+        for b in op.bom
     )
     if existing_bom != wanted_bom:
         session.execute(delete(m.BomLine).where(m.BomLine.operation_id == row.id))
         for part, qty, after in wanted_bom:
             session.add(
-                m.BomLine(operation_id=row.id, part=part, qty_per=qty, after_operation=None if after < 0 else after)
+                m.BomLine(
+                    operation_id=row.id,
+                    part=part,
+                    qty_per=qty,
+                    after_operation=None if after < 0 else after,
+                )
             )
         changed = True
     for ch in op.characteristics:
         values = {
-            "id": ch.id, "operation_id": row.id, "name": ch.name, "nominal": ch.nominal, "lsl": ch.lsl,
-            "usl": ch.usl, "unit": ch.unit, "critical": ch.critical, "kind": ch.kind,
+            "id": ch.id,
+            "operation_id": row.id,
+            "name": ch.name,
+            "nominal": ch.nominal,
+            "lsl": ch.lsl,
+            "usl": ch.usl,
+            "unit": ch.unit,
+            "critical": ch.critical,
+            "kind": ch.kind,
             "subgroup_size": ch.subgroup_size,
             "inspection": ch.inspection.model_dump() if ch.inspection else None,
             "reaction": list(ch.reaction) if ch.reaction is not None else None,
@@ -186,7 +259,9 @@ def _import_operation(session: Session, summary: ImportSummary, product: str, op
         existing = session.get(m.Characteristic, ch.id)
         if existing is None or any(getattr(existing, k) != v for k, v in values.items()):
             changed = True
-        _upsert(session, summary, "characteristics", m.Characteristic, ch.id, values, versioned=False)
+        _upsert(
+            session, summary, "characteristics", m.Characteristic, ch.id, values, versioned=False
+        )
     if changed:
         row.rev = next_rev(session)
         session.add(row)

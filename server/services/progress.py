@@ -61,7 +61,9 @@ def work_order_progress(session: Session, wo: m.WorkOrder) -> list[OperationProg
         lot: seq
         for lot, seq in session.execute(
             select(m.Job.input_lot, m.Job.operation_seq).where(
-                m.Job.work_order == wo.number, m.Job.status == "running", m.Job.input_lot.is_not(None)  # type: ignore[union-attr]
+                m.Job.work_order == wo.number,
+                m.Job.status == "running",
+                m.Job.input_lot.is_not(None),  # type: ignore[union-attr]
             )
         ).all()
     }

@@ -195,8 +195,15 @@ class DailyReport:
             out += _table(
                 ["Station", "Work order", "Op", "Jobs", "Good", "Scrap", "First-pass yield"],
                 [
-                    [p.station, p.work_order, f"{p.operation}{'' if p.last else ' →'}", str(p.jobs),
-                     _qty(p.good), _qty(p.scrap), _pct(p.first_pass_yield)]
+                    [
+                        p.station,
+                        p.work_order,
+                        f"{p.operation}{'' if p.last else ' →'}",
+                        str(p.jobs),
+                        _qty(p.good),
+                        _qty(p.scrap),
+                        _pct(p.first_pass_yield),
+                    ]
                     for p in self.production
                 ],  # fmt: skip
             )
@@ -207,8 +214,12 @@ class DailyReport:
             out += _table(
                 ["Characteristic", "Measured", "Out of tolerance", "Rate"],
                 [
-                    [c.characteristic, str(c.measured), str(c.failed),
-                     _pct(c.failed / c.measured if c.measured else None)]
+                    [
+                        c.characteristic,
+                        str(c.measured),
+                        str(c.failed),
+                        _pct(c.failed / c.measured if c.measured else None),
+                    ]
                     for c in self.characteristics
                 ],  # fmt: skip
             )
@@ -235,8 +246,13 @@ class DailyReport:
             out += _table(
                 ["Characteristic", "Station", "Rules", "At", "Acknowledged by"],
                 [
-                    [s.characteristic, s.station, ", ".join(s.rules),
-                     _local(s.at, self.timezone), s.acknowledged_by or "**not yet**"]
+                    [
+                        s.characteristic,
+                        s.station,
+                        ", ".join(s.rules),
+                        _local(s.at, self.timezone),
+                        s.acknowledged_by or "**not yet**",
+                    ]
                     for s in self.signals
                 ],  # fmt: skip
             )
@@ -330,7 +346,11 @@ def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def daily_report(
-    engine: Engine, day: date, *, now: datetime | None = None, verify_chain: bool = True,
+    engine: Engine,
+    day: date,
+    *,
+    now: datetime | None = None,
+    verify_chain: bool = True,
     incremental: bool = False,
 ) -> DailyReport:
     """The report for the plant day ``day``; ``verify_chain`` walks the whole event log (or,
@@ -427,7 +447,9 @@ def daily_report(
             ).scalars()
         ]  # fmt: skip
         unacknowledged = s.execute(
-            select(func.count()).select_from(SpcSignalRow).where(
+            select(func.count())
+            .select_from(SpcSignalRow)
+            .where(
                 SpcSignalRow.acknowledged_at.is_(None),  # type: ignore[union-attr]
                 SpcSignalRow.continues.is_(None),  # type: ignore[union-attr]
             )
@@ -497,7 +519,12 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_daily_report(
-    engine: Engine, folder: Path, day: date, *, redo: bool = False, now: datetime | None = None,
+    engine: Engine,
+    folder: Path,
+    day: date,
+    *,
+    redo: bool = False,
+    now: datetime | None = None,
     incremental: bool = False,
 ) -> DailyReport | None:
     """Write the report for ``day`` into ``folder`` (``report_paths``); the report, or None

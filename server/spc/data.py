@@ -200,5 +200,3 @@ def analysis(
             "capability": None if cap is None else asdict(cap),
         }
     )
-
-

@@ -118,5 +118,3 @@ def _invalid(exc: ValidationError) -> str:
         f"{'.'.join(str(x) for x in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
         for e in exc.errors()
     )
-
-

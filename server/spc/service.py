@@ -1,6 +1,5 @@
 """The SPC actions and readings the API, CLI and console use, in one place."""
 
-
 from server.spc.charts import DEFAULT_RULES, default_chart, rules_from_json, rules_to_json
 from server.spc.data import SpcInputError, analysis, characteristic, given_data, stored_data
 from server.spc.limits import (

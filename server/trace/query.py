@@ -63,7 +63,6 @@ _TS = "TIMESTAMP WITH TIME ZONE"
 _CYCLE_SEARCH_EDGES = 500_000  # diagnosing a cycle loads at most this many edges
 
 
-
 # --- errors -----------------------------------------------------------------
 
 

@@ -10,8 +10,7 @@ from sqlalchemy.engine import Engine
 
 from cli.main import main
 from core import events as ev
-from tests.support import ingest_batch
-from tests.support import event
+from tests.support import event, ingest_batch
 
 
 def url(engine: Engine) -> str:
@@ -20,15 +19,31 @@ def url(engine: Engine) -> str:
 
 def fail_a_measurement(engine: Engine) -> str:
     job = uuid.uuid4()
-    results = ingest_batch(engine, [
-        event(ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot="LOT-CLI-1"), station="L1-SAW"),
-        event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=153.0), station="L1-SAW"),
-        event(ev.JobCompleted(job_id=job, output_lot="LOT-CLI-1", good_qty=20), station="L1-SAW"),
-    ], "L1-SAW")
+    results = ingest_batch(
+        engine,
+        [
+            event(
+                ev.JobStarted(
+                    job_id=job, work_order="WO-1001", operation=10, output_lot="LOT-CLI-1"
+                ),
+                station="L1-SAW",
+            ),
+            event(
+                ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=153.0),
+                station="L1-SAW",
+            ),
+            event(
+                ev.JobCompleted(job_id=job, output_lot="LOT-CLI-1", good_qty=20), station="L1-SAW"
+            ),
+        ],
+        "L1-SAW",
+    )
     return results[1].outcome["ncr"]
 
 
-def test_hold_ncr_disposition_and_history(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hold_ncr_disposition_and_history(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = ["--database-url", url(engine)]
     ncr = fail_a_measurement(engine)
     assert main(["hold", "list", "--json", *db]) == 0
@@ -38,10 +53,44 @@ def test_hold_ncr_disposition_and_history(engine: Engine, capsys: pytest.Capture
     shown = capsys.readouterr().out
     assert "measured SHAFT-CUT-LEN = 153 mm (limits 154.5 … 155.5 mm)" in shown
     assert "LOT-CLI-1" in shown
-    assert main(["ncr", "disposition", ncr, "--kind", "use_as_is", "--badge", "EMP1004", "--pin", "1004", *db]) == 2
+    assert (
+        main(
+            [
+                "ncr",
+                "disposition",
+                ncr,
+                "--kind",
+                "use_as_is",
+                "--badge",
+                "EMP1004",
+                "--pin",
+                "1004",
+                *db,
+            ]
+        )
+        == 2
+    )
     refused = capsys.readouterr().err
-    assert "a disposition needs a quality engineer or MRB member (EMP1004 is an operator)" in refused
-    assert main(["ncr", "disposition", ncr, "--kind", "use_as_is", "--badge", "EMP1010", "--pin", "1010", *db]) == 0
+    assert (
+        "a disposition needs a quality engineer or MRB member (EMP1004 is an operator)" in refused
+    )
+    assert (
+        main(
+            [
+                "ncr",
+                "disposition",
+                ncr,
+                "--kind",
+                "use_as_is",
+                "--badge",
+                "EMP1010",
+                "--pin",
+                "1010",
+                *db,
+            ]
+        )
+        == 0
+    )
     assert "executed" in capsys.readouterr().out
     assert main(["hold", "list", *db]) == 0
     assert "no open holds" in capsys.readouterr().out
@@ -96,7 +145,21 @@ def test_a_measurement_line_shows_the_limits_that_exist(
 
 def test_manual_hold_place_and_release(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     db = ["--database-url", url(engine)]
-    assert main(["hold", "place", "LOT-SEAL-261101", "--reason", "shelf life", "--badge", "EMP1009", *db]) == 0
+    assert (
+        main(
+            [
+                "hold",
+                "place",
+                "LOT-SEAL-261101",
+                "--reason",
+                "shelf life",
+                "--badge",
+                "EMP1009",
+                *db,
+            ]
+        )
+        == 0
+    )
     assert "placed: LOT-SEAL-261101" in capsys.readouterr().out
     assert main(["hold", "list", "--json", *db]) == 0
     [hold] = json.loads(capsys.readouterr().out)
@@ -107,12 +170,14 @@ def test_manual_hold_place_and_release(engine: Engine, capsys: pytest.CaptureFix
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_unmigrated_database_is_refused_with_what_to_run(empty_db_url: str, tmp_path: object) -> None:
+def test_unmigrated_database_is_refused_with_what_to_run(
+    empty_db_url: str, tmp_path: object
+) -> None:
+    import sqlalchemy as sa
+
     from server.app import create_app
     from server.db import make_engine
     from server.migrate import NotMigrated
-
-    import sqlalchemy as sa
 
     engine = make_engine(empty_db_url)
     with engine.begin() as conn:
@@ -122,7 +187,9 @@ def test_unmigrated_database_is_refused_with_what_to_run(empty_db_url: str, tmp_
     engine.dispose()
 
 
-def test_server_migrate_on_a_new_database(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+def test_server_migrate_on_a_new_database(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pathlib import Path
 
     db = f"sqlite:///{Path(str(tmp_path)) / 'new.db'}"

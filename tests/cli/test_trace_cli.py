@@ -11,8 +11,7 @@ from sqlalchemy.engine import Engine
 from cli.main import main
 from core import events as ev
 from core.events import material as me
-from tests.support import ingest_one
-from tests.support import event, finish
+from tests.support import event, finish, ingest_one
 
 
 def post(

@@ -40,7 +40,7 @@ def test_plain_codes(raw: str, expected: object) -> None:
 
 
 def test_gs1_128_with_symbology_prefix_and_separator() -> None:
-    scan = classify(f"]C101{GTIN}17261231" + "10ABC123" + GS + "2177" )
+    scan = classify(f"]C101{GTIN}17261231" + "10ABC123" + GS + "2177")
     assert isinstance(scan, LotCode)
     assert scan.lot == "ABC123" and scan.gtin == GTIN and scan.expiry == date(2026, 12, 31)
     assert scan.serial == "77" and scan.gs1
@@ -85,7 +85,9 @@ def test_garbage_gs1_after_prefix() -> None:
     assert isinstance(scan, ScanError) and scan.error == "bad_gs1"
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "\r\n", "hello", "12.003", "EMP", "WO-", "#FOO", "\x00\x01", "x" * 500])
+@pytest.mark.parametrize(
+    "raw", ["", "   ", "\r\n", "hello", "12.003", "EMP", "WO-", "#FOO", "\x00\x01", "x" * 500]
+)
 def test_unknown_and_malformed_never_raise(raw: str) -> None:
     scan = classify(raw)
     assert isinstance(scan, ScanError)

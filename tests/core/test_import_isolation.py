@@ -4,7 +4,18 @@ import json
 import subprocess
 import sys
 
-FORBIDDEN = ["textual", "fastapi", "sqlmodel", "sqlalchemy", "httpx", "serial", "evdev", "pymodbus", "escpos", "starlette"]
+FORBIDDEN = [
+    "textual",
+    "fastapi",
+    "sqlmodel",
+    "sqlalchemy",
+    "httpx",
+    "serial",
+    "evdev",
+    "pymodbus",
+    "escpos",
+    "starlette",
+]
 
 
 def test_core_imports_no_framework() -> None:

@@ -40,8 +40,9 @@ def at(hh: int, mm: int = 0, ss: int = 0, day: int = 1) -> datetime:
 
 
 def test_the_published_worked_example_from_shift_totals() -> None:
-    result = oee_from_totals(480 - 2 * 15 - 30, downtime=47, ideal_cycle_s=1.0,
-                             produced=19_271, scrap=423)
+    result = oee_from_totals(
+        480 - 2 * 15 - 30, downtime=47, ideal_cycle_s=1.0, produced=19_271, scrap=423
+    )
     assert result.planned_busy == 420 and result.run_time == 373 and result.good == 18_848
     assert result.availability == pytest.approx(0.8881, abs=PUBLISHED)
     assert result.performance == pytest.approx(0.8611, abs=PUBLISHED)
@@ -50,11 +51,18 @@ def test_the_published_worked_example_from_shift_totals() -> None:
 
 
 def test_the_published_worked_example_from_a_state_record() -> None:
-    shift = ShiftWindow("early", at(6), at(14), breaks=(
-        (at(8), at(8, 15)), (at(10), at(10, 30)), (at(12), at(12, 15))))
+    shift = ShiftWindow(
+        "early",
+        at(6),
+        at(14),
+        breaks=((at(8), at(8, 15)), (at(10), at(10, 30)), (at(12), at(12, 15))),
+    )
     stream = Stream(
-        states=(StateChange(at(6), "running"), StateChange(at(9), "down", "BREAKDOWN"),
-                StateChange(at(9, 47), "running")),
+        states=(
+            StateChange(at(6), "running"),
+            StateChange(at(9), "down", "BREAKDOWN"),
+            StateChange(at(9, 47), "running"),
+        ),
         counts=(Count(at(13, 59), produced=19_271, scrap=423),),
         ideal_cycle_s=1.0,
     )
@@ -66,8 +74,10 @@ def test_the_published_worked_example_from_a_state_record() -> None:
 
 
 def test_a_16_bit_counter_rolls_over_and_a_restart_counts_nothing() -> None:
-    samples = [CounterSample(at(6, m), v) for m, v in
-               [(0, 65_530), (1, 65_535), (2, 4), (3, 1_200), (4, 3), (5, 10)]]
+    samples = [
+        CounterSample(at(6, m), v)
+        for m, v in [(0, 65_530), (1, 65_535), (2, 4), (3, 1_200), (4, 3), (5, 10)]
+    ]
     got = [(i.count, i.kind) for i in counter_increments(samples, bits=16)]
     assert got == [(5, "count"), (5, "rollover"), (1_196, "count"), (0, "restart"), (7, "count")]
 
@@ -100,17 +110,19 @@ STATES = (
     StateChange(at(7, 50), "down"),  # 45 s, no reason given: a micro-stop
     StateChange(at(7, 50, 45), "running"),
 )
-TOTAL = [CounterSample(at(6), 65_000), CounterSample(at(6, 59), 65_500),
-         CounterSample(at(7, 5), 65_520),  # 20 parts made over the break
-         CounterSample(at(7, 20), 100),  # rollover: 116 parts
-         CounterSample(at(7, 45), 5),  # the PLC restarted
-         CounterSample(at(8), 300)]
+TOTAL = [
+    CounterSample(at(6), 65_000),
+    CounterSample(at(6, 59), 65_500),
+    CounterSample(at(7, 5), 65_520),  # 20 parts made over the break
+    CounterSample(at(7, 20), 100),  # rollover: 116 parts
+    CounterSample(at(7, 45), 5),  # the PLC restarted
+    CounterSample(at(8), 300),
+]
 REJECTS = [CounterSample(at(6), 0), CounterSample(at(8), 11)]
 
 
 def plc_stream(**extra: object) -> Stream:
-    return Stream(STATES, tuple(counts_from_counters(TOTAL, REJECTS)), ideal_cycle_s=4.8,
-                  **extra)  # type: ignore[arg-type]
+    return Stream(STATES, tuple(counts_from_counters(TOTAL, REJECTS)), ideal_cycle_s=4.8, **extra)  # type: ignore[arg-type]
 
 
 def test_a_scripted_plc_record() -> None:
@@ -130,14 +142,16 @@ def test_a_scripted_plc_record() -> None:
     # The losses account for all planned busy time.
     good_time = result.good * 4.8 / 60
     assert good_time + result.losses.speed_loss + result.losses.scrap_loss == pytest.approx(
-        result.run_time)
+        result.run_time
+    )
     assert result.run_time + result.losses.downtime_total == pytest.approx(result.planned_busy)
 
 
 def test_stops_longer_than_the_micro_stop_threshold_are_downtime() -> None:
     result = oee(plc_stream(), WINDOW, until=at(8), micro_stop_s=10)
     assert dict(result.losses.downtime) == pytest.approx(
-        {"JAM": 20, "setup": 10, "idle": 0.5, "down": 0.75})
+        {"JAM": 20, "setup": 10, "idle": 0.5, "down": 0.75}
+    )
     assert result.losses.micro_stops == 0 and result.run_time == pytest.approx(78.75)
 
 
@@ -163,9 +177,12 @@ def test_each_order_gets_its_own_time_parts_and_ideal_cycle() -> None:
 
 
 def test_kiosk_counts_name_their_order() -> None:
-    stream = Stream((StateChange(at(6), "running"),),
-                    (Count(at(6, 30), 100, 4, order="WO-A"), Count(at(6, 40), 50, order="WO-B")),
-                    ideal_cycle_s=10, cycle_by_order={"WO-B": 20})
+    stream = Stream(
+        (StateChange(at(6), "running"),),
+        (Count(at(6, 30), 100, 4, order="WO-A"), Count(at(6, 40), 50, order="WO-B")),
+        ideal_cycle_s=10,
+        cycle_by_order={"WO-B": 20},
+    )
     spans = [OrderSpan("WO-A", at(6), at(7)), OrderSpan("WO-B", at(6), at(7))]
     got = per_order(stream, [(at(6), at(7))], spans, until=at(7))
     assert (got["WO-A"].produced, got["WO-A"].good) == (100, 96)
@@ -175,19 +192,29 @@ def test_kiosk_counts_name_their_order() -> None:
 def test_per_day_uses_local_days_and_their_real_length() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     # Clocks go forward on Sunday 29 March 2026: that day has 23 hours.
-    planned = [(datetime(2026, 3, d, 6, tzinfo=berlin), datetime(2026, 3, d, 14, tzinfo=berlin))
-               for d in (28, 29)]
+    planned = [
+        (datetime(2026, 3, d, 6, tzinfo=berlin), datetime(2026, 3, d, 14, tzinfo=berlin))
+        for d in (28, 29)
+    ]
     stream = Stream((StateChange(planned[0][0], "running"),), (), ideal_cycle_s=1)
-    got = per_day(stream, planned, [date(2026, 3, 28), date(2026, 3, 29)],
-                  until=datetime(2026, 3, 30, tzinfo=berlin), tz=berlin)
+    got = per_day(
+        stream,
+        planned,
+        [date(2026, 3, 28), date(2026, 3, 29)],
+        until=datetime(2026, 3, 30, tzinfo=berlin),
+        tz=berlin,
+    )
     assert got[date(2026, 3, 28)].calendar_time == 24 * 60
     assert got[date(2026, 3, 29)].calendar_time == 23 * 60
     assert got[date(2026, 3, 29)].planned_busy == 8 * 60
 
 
 def test_stations_combine_weighted_by_their_time() -> None:
-    idle_half = Stream((StateChange(at(6), "running"), StateChange(at(6, 30), "idle", "NO-WORK")),
-                       (Count(at(6, 30), 30),), ideal_cycle_s=60)
+    idle_half = Stream(
+        (StateChange(at(6), "running"), StateChange(at(6, 30), "idle", "NO-WORK")),
+        (Count(at(6, 30), 30),),
+        ideal_cycle_s=60,
+    )
     full = Stream((StateChange(at(6), "running"),), (Count(at(7), 60),), ideal_cycle_s=60)
     each, plant = per_station({"A": idle_half, "B": full}, [(at(6), at(7))], until=at(7))
     assert each["A"].availability == 0.5 and each["B"].availability == 1

@@ -103,8 +103,11 @@ def prepare_plant(url: str, plans: list[StationPlan]) -> None:
         with Session(engine) as session:
             for plan in plans:
                 for number in plan.work_orders:
-                    session.add(m.WorkOrder(number=number, product=plan.product, qty=WO_QTY,
-                                            rev=next_rev(session)))
+                    session.add(
+                        m.WorkOrder(
+                            number=number, product=plan.product, qty=WO_QTY, rev=next_rev(session)
+                        )
+                    )
                 if plan.done_before:  # work in process made by the operations before
                     for job in range(1, len(plan.work_orders) + 1):
                         session.add(m.Lot(
@@ -113,8 +116,15 @@ def prepare_plant(url: str, plans: list[StationPlan]) -> None:
                             ops_done=list(plan.done_before), rev=next_rev(session),
                         ))  # fmt: skip
                 for part, lot in plan.lots.items():
-                    session.add(m.Lot(id=lot, part=part, qty=LOT_QTY, initial_qty=LOT_QTY,
-                                      rev=next_rev(session)))
+                    session.add(
+                        m.Lot(
+                            id=lot,
+                            part=part,
+                            qty=LOT_QTY,
+                            initial_qty=LOT_QTY,
+                            rev=next_rev(session),
+                        )
+                    )
             session.commit()
     finally:
         engine.dispose()
@@ -162,7 +172,9 @@ def station_script(plan: StationPlan, lines: int, seed: int) -> list[str]:
         if rng.random() < 0.1:
             out.append("oops")  # refused: no event
         # A station after the first operation scans the waiting lot's traveler.
-        out.append(plan.wip_lot(job) if plan.done_before else plan.work_orders[job % len(plan.work_orders)])
+        out.append(
+            plan.wip_lot(job) if plan.done_before else plan.work_orders[job % len(plan.work_orders)]
+        )
         for lot in plan.lots.values():
             out.append(lot)
         for ch in plan.operation.characteristics:
@@ -211,12 +223,23 @@ class ServerProcess:
 
     def start(self, wait: bool = True) -> None:
         self.starts += 1
-        env = {**os.environ, "LINESIDE_DATABASE_URL": self.database_url,
-               "LINESIDE_ADMIN_TOKEN": ADMIN_TOKEN}
+        env = {
+            **os.environ,
+            "LINESIDE_DATABASE_URL": self.database_url,
+            "LINESIDE_ADMIN_TOKEN": ADMIN_TOKEN,
+        }
         log = open(self.log_dir / f"server-{self.starts}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            _python_cli("server", "--port", str(self.port), *(("--workers", str(self.workers)) if self.workers > 1 else ())),
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            _python_cli(
+                "server",
+                "--port",
+                str(self.port),
+                *(("--workers", str(self.workers)) if self.workers > 1 else ()),
+            ),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         if wait:
@@ -276,10 +299,24 @@ class KioskProcess:
         self.outputs.append(out)
         with open(out, "wb") as stdout, open(out.with_suffix(".err"), "wb") as stderr:
             self.proc = subprocess.Popen(
-                _python_cli("kiosk", "--station", self.station, "--server", self.server_url,
-                            "--token", self.token, "--data-dir", str(self.data_dir),
-                            "--replay", str(self.script), "--timeout", f"{self.timeout:g}"),
-                cwd=ROOT, stdout=stdout, stderr=stderr,
+                _python_cli(
+                    "kiosk",
+                    "--station",
+                    self.station,
+                    "--server",
+                    self.server_url,
+                    "--token",
+                    self.token,
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--replay",
+                    str(self.script),
+                    "--timeout",
+                    f"{self.timeout:g}",
+                ),
+                cwd=ROOT,
+                stdout=stdout,
+                stderr=stderr,
             )
 
     def steps_printed(self) -> int:
@@ -332,8 +369,10 @@ def outbox_rows(data_dir: Path) -> list[dict[str, Any]]:
         rows = db.execute("SELECT seq, id, type, status, body FROM event ORDER BY seq").fetchall()
     finally:
         db.close()
-    return [{"seq": s, "id": i, "type": t, "status": st, "payload": json.loads(b)["payload"]}
-            for s, i, t, st, b in rows]
+    return [
+        {"seq": s, "id": i, "type": t, "status": st, "payload": json.loads(b)["payload"]}
+        for s, i, t, st, b in rows
+    ]
 
 
 _VOLATILE = {"job_id", "known_rev", "hold_id"}
@@ -341,8 +380,11 @@ _VOLATILE = {"job_id", "known_rev", "hold_id"}
 
 def event_signature(row: dict[str, Any]) -> tuple[Any, ...]:
     """An outbox event without what differs between two runs of the same script."""
-    payload = {k: (lot_name(v) if isinstance(v, str) else v)
-               for k, v in sorted(row["payload"].items()) if k not in _VOLATILE}
+    payload = {
+        k: (lot_name(v) if isinstance(v, str) else v)
+        for k, v in sorted(row["payload"].items())
+        if k not in _VOLATILE
+    }
     return (row["seq"], row["type"], row["status"], json.dumps(payload, sort_keys=True))
 
 
@@ -352,9 +394,14 @@ def log_rows(url: str, station: str) -> list[tuple[int, str, int | None, str]]:
     try:
         with Session(engine) as session:
             rows = session.execute(
-                select(col(m.EventLog.id), col(m.EventLog.event_id), col(m.EventLog.seq),
-                       col(m.EventLog.status))
-                .where(col(m.EventLog.station_id) == station).order_by(col(m.EventLog.id))
+                select(
+                    col(m.EventLog.id),
+                    col(m.EventLog.event_id),
+                    col(m.EventLog.seq),
+                    col(m.EventLog.status),
+                )
+                .where(col(m.EventLog.station_id) == station)
+                .order_by(col(m.EventLog.id))
             ).all()
     finally:
         engine.dispose()
@@ -374,8 +421,9 @@ def answered_after_restart(url: str, data_dir: Path, kills: list[tuple[float, fl
     try:
         with Session(engine) as session:
             received = session.execute(
-                select(col(m.EventLog.event_id), col(m.EventLog.received_at))
-                .where(col(m.EventLog.event_id).in_(list(answered)))
+                select(col(m.EventLog.event_id), col(m.EventLog.received_at)).where(
+                    col(m.EventLog.event_id).in_(list(answered))
+                )
             ).all()
     finally:
         engine.dispose()

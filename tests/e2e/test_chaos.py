@@ -107,7 +107,6 @@ def _running(kiosks: list[h.KioskProcess]) -> list[bool]:
     return [k.proc is not None and k.proc.poll() is None for k in kiosks]
 
 
-
 def _kill_server_repeatedly(
     server: h.ServerProcess, rng: random.Random, chaos: Chaos, stop: threading.Event
 ) -> None:
@@ -226,4 +225,3 @@ def test_chaos_exactly_once_and_same_state_as_a_clean_run(
         assert ledger.verify(engine).ok  # the hash chain survived the kills
     finally:
         engine.dispose()
-

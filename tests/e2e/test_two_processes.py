@@ -71,8 +71,12 @@ def test_two_server_processes_apply_every_event_once(db_url: str, tmp_path: Path
 
     try:
         assert server.proc is not None  # two worker processes serve the one port
-        children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
-        cmdlines = [Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace") for c in children]
+        children = (
+            Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+        )
+        cmdlines = [
+            Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace") for c in children
+        ]
         assert sum("spawn_main" in c for c in cmdlines) == 2, cmdlines
         threads = [threading.Thread(target=post_all, args=(st,)) for st in STATIONS]
         for t in threads:

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from core import events as ev
+from core.events.spc import SpcLimitLine, SpcLimitsRef, SpcSignalAcknowledged, SpcSignalRef
 from core.flow.spc import (
     CHART_POINTS,
     ChartPoint,
@@ -30,7 +31,6 @@ from core.flow.spc import (
 )
 from core.reference import Feed
 from core.spc import limit_lines, measurement_data, monitor, parse_rules, standard_limits
-from core.events.spc import SpcLimitLine, SpcLimitsRef, SpcSignalAcknowledged, SpcSignalRef
 from kiosk.cache import StationCache
 from screens.widgets.control_chart import (
     BEYOND,

@@ -354,11 +354,30 @@ def twin(
 
 def _kiosk(live_server: LiveServer, station: str, data_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "kiosk", "--station", station, "--server",
-         live_server.url, "--token", live_server.token(station), "--data-dir", str(data_dir),
-         "--replay", "-", "--timeout", "30"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=h.ROOT, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "kiosk",
+            "--station",
+            station,
+            "--server",
+            live_server.url,
+            "--token",
+            live_server.token(station),
+            "--data-dir",
+            str(data_dir),
+            "--replay",
+            "-",
+            "--timeout",
+            "30",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=h.ROOT,
+        env={**os.environ},
     )
 
 

@@ -461,7 +461,9 @@ async def test_a_gauge_in_inches_is_refused_for_a_characteristic_in_mm(tmp_path:
         assert app.screen.query_one(MessageBar).has_class("-error")
 
 
-async def test_f4_asks_a_gauge_that_reads_on_request(tmp_path: Path, gauge: SerialGaugePeer) -> None:
+async def test_f4_asks_a_gauge_that_reads_on_request(
+    tmp_path: Path, gauge: SerialGaugePeer
+) -> None:
     """A bench gauge in poll mode answers only when asked: F4 sends its poll command over
     the serial line and the answer measures the prompted characteristic."""
     bench = {
@@ -522,7 +524,10 @@ async def test_f4_with_a_gauge_that_sends_by_itself_says_how_to_read_it(tmp_path
 
 async def test_travelers_and_hold_tags_go_to_the_printer_that_takes_them(tmp_path: Path) -> None:
     """A receipt printer for travelers and a label printer for hold tags, both on loopback."""
-    receipts, labels = await PrinterPeer(free_port()).start(), await PrinterPeer(free_port()).start()
+    receipts, labels = (
+        await PrinterPeer(free_port()).start(),
+        await PrinterPeer(free_port()).start(),
+    )
     devices = [
         {"kind": "printer", "transport": "network", "name": "receipts", "host": "127.0.0.1",
          "port": receipts.port, "prints": ["traveler"], **FAST},

@@ -220,6 +220,7 @@ async def test_offline_shift_then_reconnect_with_an_escape(
         for entry in ("WO-1001", "LOT-BAR-261101", "155.1"):
             await scan(app, pilot, entry)
         assert app.service.outbox.pending_count() == 3
+
         def status_text() -> str:
             bars = app.screen.query("StatusBar")
             return str(bars.first().render()) if bars else ""
@@ -257,9 +258,11 @@ async def test_offline_shift_then_reconnect_with_an_escape(
         # Wait for it drawn, so the kiosk is not stopped halfway through the switch.
         await until(
             pilot,
-            lambda: isinstance(app.screen, HoldScreen)
-            and app.screen.ready
-            and job.output_lot in str(app.screen.query_one("#hold-detail").render()),
+            lambda: (
+                isinstance(app.screen, HoldScreen)
+                and app.screen.ready
+                and job.output_lot in str(app.screen.query_one("#hold-detail").render())
+            ),
         )
         detail = str(app.screen.query_one("#hold-detail").render())
         assert "ON HOLD — DO NOT USE" in detail and "hardness out of spec" in detail
@@ -274,7 +277,9 @@ async def test_offline_shift_then_reconnect_with_an_escape(
     assert escape_hold.target == job.output_lot and "hardness out of spec" in escape_hold.reason
 
 
-async def test_server_refusal_stays_up_until_acknowledged(live_server: LiveServer, tmp_path: Path) -> None:
+async def test_server_refusal_stays_up_until_acknowledged(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
     """Offline the station starts a work order that is closed meanwhile: on reconnect the
     server refuses it, and the operator sees why until they acknowledge it."""
     from dataclasses import replace
@@ -306,7 +311,9 @@ async def test_server_refusal_stays_up_until_acknowledged(live_server: LiveServe
     app = build_app(live_config(live_server, data))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.service.outbox.pending_count() == 0)
-        await until(pilot, lambda: isinstance(app.screen, RejectionScreen) and app.screen.is_mounted)
+        await until(
+            pilot, lambda: isinstance(app.screen, RejectionScreen) and app.screen.is_mounted
+        )
         await pilot.pause()
         text = str(app.screen.query_one("#rejections-list").render())
         assert "WO-1002" in text and "closed" in text

@@ -17,7 +17,11 @@ from tests.kiosk.conftest import offline_app
 def test_the_cache_keeps_the_plants_time_zone_across_a_restart(tmp_path: Path) -> None:
     app = offline_app(tmp_path, station="L1-TURN")
     assert app.service.cache.plant_zone() == ZoneInfo("Europe/Berlin")
-    again = build_app(KioskConfig(station_id="L1-TURN", server_url="http://127.0.0.1:9", data_dir=tmp_path, sync=False))
+    again = build_app(
+        KioskConfig(
+            station_id="L1-TURN", server_url="http://127.0.0.1:9", data_dir=tmp_path, sync=False
+        )
+    )
     assert again.service.cache.plant_zone() == ZoneInfo("Europe/Berlin")
 
 

@@ -22,7 +22,9 @@ from tests.conftest import LiveServer
 from tests.kiosk.conftest import live_config, rows, scan, synced, until
 
 
-async def at_station(live_server: LiveServer, tmp_path: Path, station: str, *entries: str) -> dict[str, Any]:
+async def at_station(
+    live_server: LiveServer, tmp_path: Path, station: str, *entries: str
+) -> dict[str, Any]:
     """Run ``entries`` at ``station``'s kiosk; what the operator read after each, and the last
     output lot."""
     app = build_app(live_config(live_server, tmp_path / station, station=station))
@@ -32,7 +34,11 @@ async def at_station(live_server: LiveServer, tmp_path: Path, station: str, *ent
         await pilot.pause(0.3)
         for entry in entries:
             await scan(app, pilot, entry)
-            said.append(str(app.screen.query_one(MessageBar).render()) if app.screen.query(MessageBar) else "")
+            said.append(
+                str(app.screen.query_one(MessageBar).render())
+                if app.screen.query(MessageBar)
+                else ""
+            )
             said[-1] += " " + app.service.state.prompt.describe(app.service.state).detail
         await synced(app, pilot)
         last = app.service.state.last_completed
@@ -48,19 +54,46 @@ def lot(live_server: LiveServer, lot_id: str) -> m.Lot:
 async def test_a_shaft_goes_through_every_operation_into_a_pump_that_traces_to_its_bar(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
-    sawn = await at_station(live_server, tmp_path, "L1-SAW", "EMP1001", "WO-1002", "LOT-BAR-261102", "155.0", "#DONE", "40", "0")
+    sawn = await at_station(
+        live_server,
+        tmp_path,
+        "L1-SAW",
+        "EMP1001",
+        "WO-1002",
+        "LOT-BAR-261102",
+        "155.0",
+        "#DONE",
+        "40",
+        "0",
+    )
     shaft = sawn["lot"]
     assert shaft and lot(live_server, shaft).status == "wip"
-    turned = await at_station(live_server, tmp_path, "L1-TURN", "EMP1002", shaft, "12.0", "150.0", "#DONE", "40", "0")
+    turned = await at_station(
+        live_server, tmp_path, "L1-TURN", "EMP1002", shaft, "12.0", "150.0", "#DONE", "40", "0"
+    )
     assert turned["lot"] == shaft and "on lot " + shaft in turned["said"][1]
-    await at_station(live_server, tmp_path, "L1-GRIND", "EMP1003", shaft, "12.006", "0.4", "#DONE", "40", "0")
+    await at_station(
+        live_server, tmp_path, "L1-GRIND", "EMP1003", shaft, "12.006", "0.4", "#DONE", "40", "0"
+    )
     await at_station(live_server, tmp_path, "L1-INSP", "EMP1007", shaft, "0.0", "#DONE", "40", "0")
     done = lot(live_server, shaft)
     assert (done.status, done.qty, done.ops_done) == ("available", 40, [10, 20, 30, 40])
     # Each shaft counted once: one lot of 40, the same id from the saw to inspection.
-    assert [r.id for r in rows(live_server, m.Lot, m.Lot.job_id.is_not(None), m.Lot.part == "SHAFT-12")] == [shaft]  # type: ignore[union-attr]
+    assert [
+        r.id for r in rows(live_server, m.Lot, m.Lot.job_id.is_not(None), m.Lot.part == "SHAFT-12")
+    ] == [shaft]  # type: ignore[union-attr]
     pressed = await at_station(
-        live_server, tmp_path, "L2-PRESS", "EMP1004", "WO-2001", shaft, "LOT-BRG-261101", "3.2", "#DONE", "40", "0"
+        live_server,
+        tmp_path,
+        "L2-PRESS",
+        "EMP1004",
+        "WO-2001",
+        shaft,
+        "LOT-BRG-261101",
+        "3.2",
+        "#DONE",
+        "40",
+        "0",
     )
     pump = pressed["lot"]
     assert pump and pump.startswith("LOT-L2-PRESS-")
@@ -73,18 +106,44 @@ async def test_a_shaft_goes_through_every_operation_into_a_pump_that_traces_to_i
 async def test_a_shaft_held_at_the_lathe_is_refused_downstream_and_a_half_made_one_at_the_press(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
-    sawn = await at_station(live_server, tmp_path, "L1-SAW", "EMP1001", "WO-1002", "LOT-BAR-261102", "155.0", "#DONE", "40", "0")
+    sawn = await at_station(
+        live_server,
+        tmp_path,
+        "L1-SAW",
+        "EMP1001",
+        "WO-1002",
+        "LOT-BAR-261102",
+        "155.0",
+        "#DONE",
+        "40",
+        "0",
+    )
     shaft = sawn["lot"]
     assert shaft
     # Two lots of WO-1002 wait at the lathe (the opening one and this): the traveler says which.
-    turn = await at_station(live_server, tmp_path, "L1-TURN", "EMP1002", "WO-1002", shaft, "12.05", "", "150.0", "#DONE", "40", "0")
+    turn = await at_station(
+        live_server,
+        tmp_path,
+        "L1-TURN",
+        "EMP1002",
+        "WO-1002",
+        shaft,
+        "12.05",
+        "",
+        "150.0",
+        "#DONE",
+        "40",
+        "0",
+    )
     assert "Several lots of WO-1002" in turn["said"][1]
     assert "HELD" in turn["said"][-1]
     held = lot(live_server, shaft)
     assert held.status == "on_hold" and held.ops_done == [10, 20]
     grind = await at_station(live_server, tmp_path, "L1-GRIND", "EMP1003", shaft)
     assert "ON HOLD" in grind["said"][1] and "12.05" in grind["said"][1]
-    press = await at_station(live_server, tmp_path, "L2-PRESS", "EMP1004", "WO-2001", shaft, "LOT-SHAFT-261105")
+    press = await at_station(
+        live_server, tmp_path, "L2-PRESS", "EMP1004", "WO-2001", shaft, "LOT-SHAFT-261105"
+    )
     assert "ON HOLD" in press["said"][2]
     assert "half-made" in press["said"][3] and "op 20" in press["said"][3]
     assert lot(live_server, "LOT-SHAFT-261105").qty == 100  # nothing was consumed

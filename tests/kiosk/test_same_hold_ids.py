@@ -22,14 +22,20 @@ from tests.kiosk.conftest import live_config, rows, scan, synced, until
 def test_offline_the_local_hold_is_named_after_the_failing_measurement() -> None:
     saw = Station("L1-SAW")
     result = saw.scan("EMP1001", "WO-1001", "LOT-BAR-261101", "156.2")
-    (measured,) = [a for a in result.actions if isinstance(a, RecordEvent) and isinstance(a.payload, ev.MeasurementRecorded)]
+    (measured,) = [
+        a
+        for a in result.actions
+        if isinstance(a, RecordEvent) and isinstance(a.payload, ev.MeasurementRecorded)
+    ]
     assert measured.event_id is not None
     lot = saw.state.job.output_lot  # type: ignore[union-attr]
     (local,) = saw.state.extras["local_holds"]
     assert local["id"] == str(hold_id(measured.event_id, "lot", lot))
 
 
-async def test_the_kiosk_and_the_server_name_the_same_hold(live_server: LiveServer, tmp_path: Path) -> None:
+async def test_the_kiosk_and_the_server_name_the_same_hold(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
     """The operator acknowledges the notice at once; when the server's hold reaches the
     station it is the same hold, so no second notice asks again."""
     app = build_app(live_config(live_server, tmp_path))

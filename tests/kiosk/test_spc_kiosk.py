@@ -22,16 +22,16 @@ import httpx
 import numpy as np
 
 from core import events as ev
+from core.events.spc import SpcSignalAcknowledged, SpcSignalRef
 from core.flow import FlowContext, StationState, StepResult, initial_state
-from core.flow.quality import HoldNotice
 from core.flow.memory import MemoryReference, feed_from_plant
+from core.flow.quality import HoldNotice
 from core.flow.spc import AcknowledgeSpcSignal, with_spc
 from core.flow.state import ScanWorkOrder
 from core.flow.station import STATION_FLOW
 from core.flow.step import DEFAULT_FLOW
 from core.plant import load_plant
 from core.reference import Feed
-from core.events.spc import SpcSignalAcknowledged, SpcSignalRef
 from kiosk.app import KioskApp, build_app
 from screens.hold_notice import HoldScreen
 from screens.measure import MeasureScreen
@@ -311,8 +311,10 @@ async def test_a_signal_at_the_lathe_is_shown_and_acknowledged(
         # The screen redraws on the next refresh after the feed page: wait for it, not a fixed pause.
         await until(
             pilot,
-            lambda: isinstance(app.screen, MeasureScreen)
-            and "SPC signal on SHAFT-DIA" in str(app.screen.query_one(SpcBanner).render()),
+            lambda: (
+                isinstance(app.screen, MeasureScreen)
+                and "SPC signal on SHAFT-DIA" in str(app.screen.query_one(SpcBanner).render())
+            ),
         )
         banner = str(app.screen.query_one(SpcBanner).render())
         assert (

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from core.flow.memory import feed_from_plant
 from core.plant import load_plant
+from core.trace_result import TraceResult
 from kiosk.app import KioskApp, build_app
 from kiosk.config import KioskConfig
 from kiosk.lookup import OFFLINE, LookupFailed, StationTrace, fetch_trace
@@ -26,7 +27,6 @@ from screens.home import HomeScreen
 from screens.job import JobScreen
 from screens.trace import TraceScreen, wrap_branch
 from screens.widgets import MessageBar
-from core.trace_result import TraceResult
 from tests.conftest import DEMO_PLANT, LiveServer, free_port
 from tests.kiosk.conftest import live_config, offline_app, scan, synced, until
 

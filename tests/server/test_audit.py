@@ -14,8 +14,7 @@ from sqlmodel import Session
 from core import events as ev
 from server import ledger
 from server.models import EventLog
-from tests.support import ingest_batch
-from tests.support import event
+from tests.support import event, ingest_batch
 
 
 def _fill(engine: Engine, n_jobs: int = 3) -> None:
@@ -24,10 +23,15 @@ def _fill(engine: Engine, n_jobs: int = 3) -> None:
         job = uuid.uuid4()
         raws += [
             event(ev.JobStarted(job_id=job, work_order="WO-1001", operation=10), station="L1-SAW"),
-            event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=155.0), station="L1-SAW"),
+            event(
+                ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=155.0),
+                station="L1-SAW",
+            ),
             event(ev.JobCancelled(job_id=job), station="L1-SAW"),
         ]
-    raws.append(event(ev.LotConsumed(job_id=uuid.uuid4(), lot="X", part="Y", qty=1), station="L1-SAW"))  # rejected
+    raws.append(
+        event(ev.LotConsumed(job_id=uuid.uuid4(), lot="X", part="Y", qty=1), station="L1-SAW")
+    )  # rejected
     results = ingest_batch(engine, raws, "L1-SAW")
     assert [r.status for r in results].count("applied") == 3 * n_jobs
 
@@ -47,7 +51,10 @@ def test_edited_row_is_found(engine: Engine) -> None:
     _fill(engine)
     target = _ids(engine)[5]  # the second job's measurement (after the login)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE event_log SET payload = replace(payload, '155.0', '154.9') WHERE id = :i"), {"i": target})
+        conn.execute(
+            text("UPDATE event_log SET payload = replace(payload, '155.0', '154.9') WHERE id = :i"),
+            {"i": target},
+        )
     report = ledger.verify(engine)
     assert not report.ok and report.first_break is not None
     assert report.first_break.row_id == target and "changed" in report.first_break.problem
@@ -89,10 +96,15 @@ def test_cli_exit_codes(engine: Engine, tamper: str) -> None:
     if tamper == "edit":
         first = _ids(engine)[0]
         with engine.begin() as conn:
-            conn.execute(text("UPDATE event_log SET station_id = 'L1-TURN' WHERE id = :i"), {"i": first})
+            conn.execute(
+                text("UPDATE event_log SET station_id = 'L1-TURN' WHERE id = :i"), {"i": first}
+            )
     url = engine.url.render_as_string(hide_password=False)
-    out = subprocess.run([sys.executable, "-m", "cli.main", "audit", "verify", "--database-url", url],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.main", "audit", "verify", "--database-url", url],
+        capture_output=True,
+        text=True,
+    )
     if tamper == "none":
         assert out.returncode == 0 and "intact: 5 events" in out.stdout
     else:

@@ -8,13 +8,15 @@ import time
 
 from sqlalchemy.engine import Engine
 
+from server.quality import actions as qe
 from server.services import changes
 from server.services.feed import latest_rev
-from server.quality import actions as qe
 
 
 async def test_a_commit_wakes_every_waiting_station_at_once(engine: Engine) -> None:
-    watch = changes.ChangeWatch(engine, interval=30)  # no help from polling: only the commit wakes them
+    watch = changes.ChangeWatch(
+        engine, interval=30
+    )  # no help from polling: only the commit wakes them
     try:
         await watch.refresh()
         start = watch.rev
@@ -23,7 +25,11 @@ async def test_a_commit_wakes_every_waiting_station_at_once(engine: Engine) -> N
         await asyncio.sleep(0.05)
         began = time.monotonic()
         await asyncio.to_thread(  # a hold: a change every station's feed carries
-            qe.place_hold, engine, target_type="lot", target="LOT-BAR-261101", reason="supplier alert",
+            qe.place_hold,
+            engine,
+            target_type="lot",
+            target="LOT-BAR-261101",
+            reason="supplier alert",
             badge="EMP1010",
         )
         revs = await asyncio.wait_for(asyncio.gather(*waiters), 10)

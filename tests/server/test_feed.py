@@ -31,7 +31,9 @@ def test_first_page_has_everything_the_station_needs(engine: Engine) -> None:
     assert op is not None and op.seq == 20
     dia = next(c for c in op.characteristics if c.id == "SHAFT-DIA")
     assert (dia.lsl, dia.usl, dia.unit) == (11.98, 12.02, "mm")
-    assert len(feed.operators) == 12 and all(o.pin_hash and o.pin_hash.startswith("pbkdf2$") for o in feed.operators)
+    assert len(feed.operators) == 12 and all(
+        o.pin_hash and o.pin_hash.startswith("pbkdf2$") for o in feed.operators
+    )
     assert {d.code for d in feed.defect_codes} >= {"DEF-SCRATCH", "DEF-CRACK"}
     assert any(lot.id == "LOT-BAR-261101" for lot in feed.lots)
 
@@ -42,17 +44,35 @@ def test_cursor_returns_only_changes(engine: Engine) -> None:
     assert station_feed(engine, "L1-TURN", first.cursor).model_dump(
         exclude={"cursor", "full", "barcodes", "quality", "production", "timezone"}
     ) == {
-        "more": False, "station": None, "routings": [], "work_orders": [], "lots": [], "holds": [],
-        "operators": [], "defect_codes": [], "spc_signals": [], "spc_limits": [],
+        "more": False,
+        "station": None,
+        "routings": [],
+        "work_orders": [],
+        "lots": [],
+        "holds": [],
+        "operators": [],
+        "defect_codes": [],
+        "spc_signals": [],
+        "spc_limits": [],
     }
     from tests.support import ingest_one
 
-    hold = event(ev.HoldPlaced(hold_id=uuid.uuid4(), target_type="lot", target="LOT-SHAFT-261020",
-                               reason="suspect runout"), station="L1-INSP", operator="EMP1007")
+    hold = event(
+        ev.HoldPlaced(
+            hold_id=uuid.uuid4(),
+            target_type="lot",
+            target="LOT-SHAFT-261020",
+            reason="suspect runout",
+        ),
+        station="L1-INSP",
+        operator="EMP1007",
+    )
     assert ingest_one(engine, hold, "L1-INSP").status == "applied"
     second = station_feed(engine, "L1-TURN", first.cursor)
     assert second.cursor > first.cursor
-    assert [(h.target, h.status, h.reason) for h in second.holds] == [("LOT-SHAFT-261020", "open", "suspect runout")]
+    assert [(h.target, h.status, h.reason) for h in second.holds] == [
+        ("LOT-SHAFT-261020", "open", "suspect runout")
+    ]
     assert [(lot.id, lot.status) for lot in second.lots] == [("LOT-SHAFT-261020", "on_hold")]
     assert station_feed(engine, "L1-TURN", second.cursor).holds == []
 
@@ -62,7 +82,11 @@ def test_paging_covers_every_change_exactly_once(engine: Engine) -> None:
         from server.services.revs import next_rev
 
         for i in range(25):
-            s.add(m.Lot(id=f"LOT-PAGE-{i:03}", part="BRG-6201", qty=10, initial_qty=10, rev=next_rev(s)))
+            s.add(
+                m.Lot(
+                    id=f"LOT-PAGE-{i:03}", part="BRG-6201", qty=10, initial_qty=10, rev=next_rev(s)
+                )
+            )
         s.commit()
     seen: list[str] = []
     cursor, pages = 0, 0
@@ -91,16 +115,32 @@ def test_feed_over_http_with_long_poll(live_server: LiveServer) -> None:
 
         def place_hold() -> None:
             time.sleep(0.5)
-            login = event(ev.OperatorLoggedIn(badge="EMP1009"), station="L2-PRESS", operator="EMP1009")
-            raw = event(ev.HoldPlaced(hold_id=uuid.uuid4(), target_type="lot", target="LOT-BRG-261101",
-                                      reason="wrong grease"), station="L2-PRESS", operator="EMP1009")
-            httpx.post(f"{live_server.url}/api/v1/events", json={"events": [login, raw]},
-                       headers=live_server.headers("L2-PRESS"), timeout=10)
+            login = event(
+                ev.OperatorLoggedIn(badge="EMP1009"), station="L2-PRESS", operator="EMP1009"
+            )
+            raw = event(
+                ev.HoldPlaced(
+                    hold_id=uuid.uuid4(),
+                    target_type="lot",
+                    target="LOT-BRG-261101",
+                    reason="wrong grease",
+                ),
+                station="L2-PRESS",
+                operator="EMP1009",
+            )
+            httpx.post(
+                f"{live_server.url}/api/v1/events",
+                json={"events": [login, raw]},
+                headers=live_server.headers("L2-PRESS"),
+                timeout=10,
+            )
 
         t = threading.Thread(target=place_hold)
         t.start()
         started = time.monotonic()
-        page = http.get("/api/v1/stations/L1-TURN/feed", params={"since": first["cursor"], "wait": 8}).json()
+        page = http.get(
+            "/api/v1/stations/L1-TURN/feed", params={"since": first["cursor"], "wait": 8}
+        ).json()
         waited = time.monotonic() - started
         t.join()
         assert [h["reason"] for h in page["holds"]] == ["wrong grease"]
@@ -208,8 +248,8 @@ def test_spc_pages_are_cut_at_the_cursor(engine: Engine) -> None:
 
 
 def test_has_content_counts_spc() -> None:
-    from core.reference import Feed
     from core.events.spc import SpcLimitLine, SpcLimitsRef, SpcSignalRef
+    from core.reference import Feed
     from server.api.feed import _has_content
 
     assert not _has_content(Feed(cursor=5))

@@ -33,7 +33,10 @@ def turn_job(engine: Engine, at: datetime, readings: list[tuple[float, str | Non
         for v, device in readings
     ]  # fmt: skip
     payloads.append(ev.JobCompleted(job_id=job, output_lot=lot, good_qty=10))
-    raws = [event(p, station="L1-TURN", occurred_at=at + timedelta(minutes=i)) for i, p in enumerate(payloads)]
+    raws = [
+        event(p, station="L1-TURN", occurred_at=at + timedelta(minutes=i))
+        for i, p in enumerate(payloads)
+    ]
     results = ingest_batch(engine, raws, "L1-TURN")
     assert [r.status for r in results] == ["applied"] * len(raws), [r.reason for r in results]
     return lot
@@ -44,9 +47,13 @@ def test_the_lots_a_gauge_measured_since_its_last_calibration(engine: Engine, db
     before = turn_job(engine, T0, [(12.001, "micrometer")])
     first = turn_job(engine, T0 + timedelta(days=2), [(12.002, "micrometer"), (12.5, "micrometer")])
     typed = turn_job(engine, T0 + timedelta(days=3), [(12.0, None)])
-    other = turn_job(engine, T0 + timedelta(days=4), [(12.003, "bench-gauge"), (12.004, "micrometer")])
+    other = turn_job(
+        engine, T0 + timedelta(days=4), [(12.003, "bench-gauge"), (12.004, "micrometer")]
+    )
     with Session(engine) as s:
-        devices = sorted((r.value, r.device or "") for r in s.execute(select(m.Measurement)).scalars())
+        devices = sorted(
+            (r.value, r.device or "") for r in s.execute(select(m.Measurement)).scalars()
+        )
     assert devices == [(12.0, ""), (12.001, "micrometer"), (12.002, "micrometer"),
                        (12.003, "bench-gauge"), (12.004, "micrometer"), (12.5, "micrometer")]  # fmt: skip
 
@@ -54,17 +61,31 @@ def test_the_lots_a_gauge_measured_since_its_last_calibration(engine: Engine, db
     use = gauge_use(engine, "micrometer", since=since)
     assert use.measured == 3
     [line] = use.lines
-    assert (line.characteristic, line.station, line.measured, line.failed) == ("SHAFT-DIA", "L1-TURN", 3, 1)
-    assert line.first == T0 + timedelta(days=2, minutes=1) and line.last == T0 + timedelta(days=4, minutes=2)
+    assert (line.characteristic, line.station, line.measured, line.failed) == (
+        "SHAFT-DIA",
+        "L1-TURN",
+        3,
+        1,
+    )
+    assert line.first == T0 + timedelta(days=2, minutes=1) and line.last == T0 + timedelta(
+        days=4, minutes=2
+    )
     assert [(lot.lot, lot.measured) for lot in use.lots] == sorted([(first, 2), (other, 1)])
-    assert before not in {lot.lot for lot in use.lots} and typed not in {lot.lot for lot in use.lots}
+    assert before not in {lot.lot for lot in use.lots} and typed not in {
+        lot.lot for lot in use.lots
+    }
     assert gauge_use(engine, "micrometer").measured == 4
     assert gauge_use(engine, "caliper").measured == 0
 
     assert main(["gauge-use", "micrometer", "--since", "2026-11-21", "--database-url", db_url]) == 0
     out = capsys.readouterr().out
     assert "micrometer: 3 measurements on 2 lots" in out and first in out and before not in out
-    assert main(["gauge-use", "micrometer", "--since", "2026-11-21", "--json", "--database-url", db_url]) == 0
+    assert (
+        main(
+            ["gauge-use", "micrometer", "--since", "2026-11-21", "--json", "--database-url", db_url]
+        )
+        == 0
+    )
     lots = json.loads(capsys.readouterr().out)["lots"]
     assert {lot["lot"]: lot["measured"] for lot in lots} == {first: 2, other: 1}
     assert main(["gauge-use", "caliper", "--database-url", db_url]) == 1

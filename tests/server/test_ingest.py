@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from server.services.stations import enroll
 from core import events as ev
 from server import models as m
 from server.app import create_app
+from server.services.stations import enroll
 from server.settings import Settings
 from tests.support import event, with_logins
 
@@ -32,7 +32,9 @@ def turn_token(engine: Engine) -> dict[str, str]:
     return {"Authorization": f"Bearer {enroll(engine, 'L1-TURN')}"}
 
 
-def post(client: TestClient, headers: dict[str, str], *events: dict[str, Any]) -> list[dict[str, Any]]:
+def post(
+    client: TestClient, headers: dict[str, str], *events: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Post as the station does: its operators badge in before the events they record."""
     station = events[0].get("station_id", "") if events and isinstance(events[0], dict) else ""
     posted, where = with_logins(client.app.state.engine, list(events), str(station))  # type: ignore[attr-defined]
@@ -55,11 +57,27 @@ def counts(engine: Engine) -> dict[str, Any]:
 def saw_job_events(job: uuid.UUID, station: str = "L1-SAW") -> list[dict[str, Any]]:
     return [
         event(ev.JobStarted(job_id=job, work_order="WO-1001", operation=10), station=station),
-        event(ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8.0), station=station),
-        event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=155.1, unit="mm"), station=station),
-        event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=156.0, unit="mm"), station=station),
+        event(
+            ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8.0),
+            station=station,
+        ),
+        event(
+            ev.MeasurementRecorded(
+                job_id=job, characteristic="SHAFT-CUT-LEN", value=155.1, unit="mm"
+            ),
+            station=station,
+        ),
+        event(
+            ev.MeasurementRecorded(
+                job_id=job, characteristic="SHAFT-CUT-LEN", value=156.0, unit="mm"
+            ),
+            station=station,
+        ),
         event(ev.DefectFlagged(job_id=job, code="DEF-BURR", qty=2), station=station),
-        event(ev.JobCompleted(job_id=job, output_lot="LOT-SAW-TEST-1", good_qty=48, scrap_qty=2), station=station),
+        event(
+            ev.JobCompleted(job_id=job, output_lot="LOT-SAW-TEST-1", good_qty=48, scrap_qty=2),
+            station=station,
+        ),
     ]
 
 
@@ -74,12 +92,18 @@ def test_full_job_is_applied_with_outcomes(client: TestClient, engine: Engine) -
     with Session(engine) as s:
         lot = s.get(m.Lot, "LOT-SAW-TEST-1")
         assert lot is not None and lot.qty == 48 and lot.part == "SHAFT-12"
-        edges = s.execute(select(m.GenealogyEdge).where(m.GenealogyEdge.child_lot == "LOT-SAW-TEST-1")).scalars().all()
+        edges = (
+            s.execute(select(m.GenealogyEdge).where(m.GenealogyEdge.child_lot == "LOT-SAW-TEST-1"))
+            .scalars()
+            .all()
+        )
         assert [(e.parent_lot, e.qty) for e in edges] == [("LOT-BAR-261101", 8.0)]
         assert s.get(m.Lot, "LOT-BAR-261101").qty == pytest.approx(112.0)  # type: ignore[union-attr]
         assert s.get(m.Job, str(job)).status == "completed"  # type: ignore[union-attr]
         assert s.get(m.WorkOrder, "WO-1001").status == "in_progress"  # type: ignore[union-attr]
-        verdicts = s.execute(select(m.Measurement.verdict).order_by(m.Measurement.id)).scalars().all()
+        verdicts = (
+            s.execute(select(m.Measurement.verdict).order_by(m.Measurement.id)).scalars().all()
+        )
         assert verdicts == ["pass", "fail"]
 
 
@@ -96,20 +120,30 @@ def test_same_batch_twice_changes_nothing(client: TestClient, engine: Engine) ->
     assert [r["original_status"] for r in second] == ["applied"] * len(batch)
 
 
-def test_rejected_event_is_kept_and_replay_is_duplicate(client: TestClient, engine: Engine, turn_token: dict[str, str]) -> None:
+def test_rejected_event_is_kept_and_replay_is_duplicate(
+    client: TestClient, engine: Engine, turn_token: dict[str, str]
+) -> None:
     bad = event(ev.LotConsumed(job_id=uuid.uuid4(), lot="LOT-NOPE", part="X", qty=1))
     [r] = post(client, turn_token, bad)
     assert r["status"] == "rejected" and "never started" in r["reason"]
     [again] = post(client, turn_token, bad)
     assert again["status"] == "duplicate" and again["original_status"] == "rejected"
-    listed = client.get("/api/v1/events/rejected", headers={"Authorization": f"Bearer {ADMIN}"}).json()
+    listed = client.get(
+        "/api/v1/events/rejected", headers={"Authorization": f"Bearer {ADMIN}"}
+    ).json()
     assert [x["event_id"] for x in listed] == [bad["id"]]
     assert listed[0]["reason"] == r["reason"]
 
 
-def _start(client: TestClient, headers: dict[str, str], station: str, wo: str, op: int) -> uuid.UUID:
+def _start(
+    client: TestClient, headers: dict[str, str], station: str, wo: str, op: int
+) -> uuid.UUID:
     job = uuid.uuid4()
-    [r] = post(client, headers, event(ev.JobStarted(job_id=job, work_order=wo, operation=op), station=station))
+    [r] = post(
+        client,
+        headers,
+        event(ev.JobStarted(job_id=job, work_order=wo, operation=op), station=station),
+    )
     assert r["status"] == "applied", r
     return job
 
@@ -118,25 +152,77 @@ def test_each_rejection_reason(client: TestClient, engine: Engine) -> None:
     saw = {"Authorization": f"Bearer {enroll(engine, 'L1-SAW')}"}
     job = _start(client, saw, "L1-SAW", "WO-1001", 10)
     cases: list[tuple[dict[str, Any], str]] = [
-        (event(ev.LotConsumed(job_id=job, lot="LOT-DOES-NOT-EXIST", part="BAR-C45-16", qty=1), station="L1-SAW"),
-         "does not exist"),
-        (event(ev.LotConsumed(job_id=job, lot="LOT-BRG-261101", part="BRG-6201", qty=1), station="L1-SAW"),
-         "consumes BAR-C45-16"),
-        (event(ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=1000), station="L1-SAW"),
-         "120 left"),
-        (event(ev.MeasurementRecorded(job_id=job, characteristic="NO-SUCH-CHAR", value=1.0), station="L1-SAW"),
-         "unknown"),
-        (event(ev.MeasurementRecorded(job_id=uuid.uuid4(), characteristic="SHAFT-CUT-LEN", value=6.1),
-               station="L1-SAW"), "was never started"),
-        (event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-DIA", value=12.0), station="L1-SAW"),
-         "not to this job"),
-        (event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=6.1, unit="in"), station="L1-SAW"),
-         "measured in mm"),
-        (event(ev.DefectFlagged(job_id=job, code="DEF-NOT-ON-SHEET"), station="L1-SAW"), "defect sheet"),
-        (event(ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-1001", operation=20), station="L1-SAW"),
-         "routed to L1-TURN"),
-        (event(ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-9999", operation=10), station="L1-SAW"),
-         "does not exist"),
+        (
+            event(
+                ev.LotConsumed(job_id=job, lot="LOT-DOES-NOT-EXIST", part="BAR-C45-16", qty=1),
+                station="L1-SAW",
+            ),
+            "does not exist",
+        ),
+        (
+            event(
+                ev.LotConsumed(job_id=job, lot="LOT-BRG-261101", part="BRG-6201", qty=1),
+                station="L1-SAW",
+            ),
+            "consumes BAR-C45-16",
+        ),
+        (
+            event(
+                ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=1000),
+                station="L1-SAW",
+            ),
+            "120 left",
+        ),
+        (
+            event(
+                ev.MeasurementRecorded(job_id=job, characteristic="NO-SUCH-CHAR", value=1.0),
+                station="L1-SAW",
+            ),
+            "unknown",
+        ),
+        (
+            event(
+                ev.MeasurementRecorded(
+                    job_id=uuid.uuid4(), characteristic="SHAFT-CUT-LEN", value=6.1
+                ),
+                station="L1-SAW",
+            ),
+            "was never started",
+        ),
+        (
+            event(
+                ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-DIA", value=12.0),
+                station="L1-SAW",
+            ),
+            "not to this job",
+        ),
+        (
+            event(
+                ev.MeasurementRecorded(
+                    job_id=job, characteristic="SHAFT-CUT-LEN", value=6.1, unit="in"
+                ),
+                station="L1-SAW",
+            ),
+            "measured in mm",
+        ),
+        (
+            event(ev.DefectFlagged(job_id=job, code="DEF-NOT-ON-SHEET"), station="L1-SAW"),
+            "defect sheet",
+        ),
+        (
+            event(
+                ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-1001", operation=20),
+                station="L1-SAW",
+            ),
+            "routed to L1-TURN",
+        ),
+        (
+            event(
+                ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-9999", operation=10),
+                station="L1-SAW",
+            ),
+            "does not exist",
+        ),
     ]
     for raw, needle in cases:
         [r] = post(client, saw, raw)
@@ -151,7 +237,10 @@ def test_each_rejection_reason(client: TestClient, engine: Engine) -> None:
 def test_non_finite_value_is_rejected(client: TestClient, engine: Engine) -> None:
     saw = {"Authorization": f"Bearer {enroll(engine, 'L1-SAW')}"}
     job = _start(client, saw, "L1-SAW", "WO-1001", 10)
-    raw = event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=1.0), station="L1-SAW")
+    raw = event(
+        ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=1.0),
+        station="L1-SAW",
+    )
     for bad in ("NaN", "Infinity", "-Infinity", "abc"):
         raw = dict(raw, id=str(uuid.uuid4()), payload=dict(raw["payload"], value=bad))
         [r] = post(client, saw, raw)
@@ -161,24 +250,51 @@ def test_non_finite_value_is_rejected(client: TestClient, engine: Engine) -> Non
 def test_held_lot_is_rejected(client: TestClient, engine: Engine) -> None:
     saw = {"Authorization": f"Bearer {enroll(engine, 'L1-SAW')}"}
     hold = event(
-        ev.HoldPlaced(hold_id=uuid.uuid4(), target_type="lot", target="LOT-BAR-261101", reason="mill cert missing"),
-        station="L1-SAW", operator="EMP1009",
+        ev.HoldPlaced(
+            hold_id=uuid.uuid4(),
+            target_type="lot",
+            target="LOT-BAR-261101",
+            reason="mill cert missing",
+        ),
+        station="L1-SAW",
+        operator="EMP1009",
     )
     [h] = post(client, saw, hold)
     assert h["status"] == "applied", h
     job = _start(client, saw, "L1-SAW", "WO-1001", 10)
-    [r] = post(client, saw, event(ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=1), station="L1-SAW"))
+    [r] = post(
+        client,
+        saw,
+        event(
+            ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=1),
+            station="L1-SAW",
+        ),
+    )
     assert r["status"] == "rejected" and "on hold: mill cert missing" in r["reason"]
 
 
-def test_malformed_events_are_kept_not_dropped(client: TestClient, engine: Engine, turn_token: dict[str, str]) -> None:
+def test_malformed_events_are_kept_not_dropped(
+    client: TestClient, engine: Engine, turn_token: dict[str, str]
+) -> None:
     good_id = str(uuid.uuid4())
     raws = [
-        {"id": good_id, "type": "JobStarted", "station_id": "L1-TURN", "occurred_at": "2026-11-25T10:00:00Z",
-         "seq": 1, "payload": {"job_id": "not-a-uuid", "work_order": "WO-1001", "operation": 20}},
+        {
+            "id": good_id,
+            "type": "JobStarted",
+            "station_id": "L1-TURN",
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "seq": 1,
+            "payload": {"job_id": "not-a-uuid", "work_order": "WO-1001", "operation": 20},
+        },
         {"id": "garbage", "type": "Nope"},
-        {"id": str(uuid.uuid4()), "type": "JobStarted", "station_id": "L1-TURN", "occurred_at": "2026-11-25T10:00:00",
-         "seq": 2, "payload": {}},
+        {
+            "id": str(uuid.uuid4()),
+            "type": "JobStarted",
+            "station_id": "L1-TURN",
+            "occurred_at": "2026-11-25T10:00:00",
+            "seq": 2,
+            "payload": {},
+        },
     ]
     results = post(client, turn_token, *raws)
     assert [r["status"] for r in results] == ["rejected"] * 3
@@ -191,8 +307,12 @@ def test_malformed_events_are_kept_not_dropped(client: TestClient, engine: Engin
         assert '"garbage"' in stored[1].payload
 
 
-def test_station_may_post_only_as_itself(client: TestClient, engine: Engine, turn_token: dict[str, str]) -> None:
-    raw = event(ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-1001", operation=10), station="L1-SAW")
+def test_station_may_post_only_as_itself(
+    client: TestClient, engine: Engine, turn_token: dict[str, str]
+) -> None:
+    raw = event(
+        ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-1001", operation=10), station="L1-SAW"
+    )
     [r] = post(client, turn_token, raw)
     assert r["status"] == "rejected" and "may not post events as station L1-SAW" in r["reason"]
 
@@ -200,7 +320,12 @@ def test_station_may_post_only_as_itself(client: TestClient, engine: Engine, tur
 def test_unknown_and_revoked_tokens_get_401(client: TestClient, engine: Engine) -> None:
     body = {"events": []}
     assert client.post("/api/v1/events", json=body).status_code == 401
-    assert client.post("/api/v1/events", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/events", json=body, headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
     token = enroll(engine, "L1-TURN")
     headers = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/v1/events", json=body, headers=headers).status_code == 200
@@ -216,19 +341,27 @@ def test_unknown_and_revoked_tokens_get_401(client: TestClient, engine: Engine) 
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
 
 
-def test_malformed_batch_payload_is_422_with_reason(client: TestClient, turn_token: dict[str, str]) -> None:
+def test_malformed_batch_payload_is_422_with_reason(
+    client: TestClient, turn_token: dict[str, str]
+) -> None:
     r = client.post("/api/v1/events", json={"evnts": []}, headers=turn_token)
     assert r.status_code == 422 and "events" in r.json()["detail"]
 
 
-def test_work_order_closed_and_station_checks(client: TestClient, engine: Engine, turn_token: dict[str, str]) -> None:
+def test_work_order_closed_and_station_checks(
+    client: TestClient, engine: Engine, turn_token: dict[str, str]
+) -> None:
     with Session(engine) as s:
         wo = s.get(m.WorkOrder, "WO-1002")
         assert wo is not None
         wo.status = "closed"
         s.add(wo)
         s.commit()
-    [r] = post(client, turn_token, event(ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-1002", operation=20)))
+    [r] = post(
+        client,
+        turn_token,
+        event(ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-1002", operation=20)),
+    )
     assert r["status"] == "rejected" and "closed" in r["reason"]
 
 
@@ -237,7 +370,9 @@ def test_openapi_spec_validates(client: TestClient) -> None:
 
     spec = client.get("/openapi.json").json()
     validate(spec)
-    assert "/api/v1/events" in spec["paths"] and "/api/v1/stations/{station_id}/feed" in spec["paths"]
+    assert (
+        "/api/v1/events" in spec["paths"] and "/api/v1/stations/{station_id}/feed" in spec["paths"]
+    )
 
 
 def test_health_and_lot(client: TestClient, engine: Engine, turn_token: dict[str, str]) -> None:

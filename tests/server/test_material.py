@@ -13,11 +13,10 @@ from sqlmodel import Session
 from core import events as ev
 from core.events import material as me
 from server import models as m
-from server.models_genealogy import LotOrigin, SerialUnit, Shipment
 from server.apply.pipeline import EventResult
-from tests.support import ingest_one
+from server.models_genealogy import LotOrigin, SerialUnit, Shipment
 from server.trace.query import trace, upstream_lots
-from tests.support import event, finish
+from tests.support import event, finish, ingest_one
 
 DOCK = "L2-PACK"  # receiving and shipping happen at the pack-out station in the demo plant
 

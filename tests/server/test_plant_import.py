@@ -20,7 +20,17 @@ def _table_counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as s:
         return {
             t.__tablename__: s.execute(select(func.count()).select_from(t)).scalar_one()  # type: ignore[attr-defined]
-            for t in (m.Part, m.Operation, m.BomLine, m.Characteristic, m.Station, m.Operator, m.DefectCode, m.Lot, m.WorkOrder)
+            for t in (
+                m.Part,
+                m.Operation,
+                m.BomLine,
+                m.Characteristic,
+                m.Station,
+                m.Operator,
+                m.DefectCode,
+                m.Lot,
+                m.WorkOrder,
+            )
         }
 
 
@@ -32,7 +42,9 @@ def test_demo_plant_is_believable() -> None:
     assert any(lot.supplier_lot for lot in plant.lots)
 
 
-def test_import_then_reimport_updates_without_duplicates(empty_engine: Engine, tmp_path: Path) -> None:
+def test_import_then_reimport_updates_without_duplicates(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
     plant = load_plant(DEMO)
     first = import_plant(empty_engine, plant)
     assert first.created["operators"] == 12
@@ -75,7 +87,9 @@ def test_error_names_file_line_and_field() -> None:
 
 
 def test_limits_out_of_order_line() -> None:
-    text = MINIMAL + """
+    text = (
+        MINIMAL
+        + """
 [[routings]]
 product = "A"
 
@@ -90,14 +104,20 @@ name = "c"
 lsl = 5.0
 usl = 1.0
 """
+    )
     [problem] = _problems(text)
     assert problem.startswith("plant.toml:") and "lsl 5.0 must be below usl 1.0" in problem
     line = int(problem.split(":")[1])
-    assert text.splitlines()[line - 1].startswith("[[routings.operations.characteristics]]") or "lsl" in text.splitlines()[line - 1]
+    assert (
+        text.splitlines()[line - 1].startswith("[[routings.operations.characteristics]]")
+        or "lsl" in text.splitlines()[line - 1]
+    )
 
 
 def test_unknown_references_and_bad_toml() -> None:
-    text = MINIMAL + """
+    text = (
+        MINIMAL
+        + """
 [[routings]]
 product = "A"
 
@@ -107,6 +127,7 @@ name = "op"
 stations = ["NOPE"]
 bom = [{ part = "GHOST", qty_per = 1 }]
 """
+    )
     [problem] = _problems(text)
     assert "unknown station 'NOPE'" in problem and "BOM part 'GHOST' unknown" in problem
     [bad] = _problems("[plant\nid=1")
@@ -130,11 +151,15 @@ def test_cli_import_reports_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["plant", "check", str(DEMO)]) == 0
 
 
-def test_cli_check_reports_device_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_check_reports_device_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cli.main import main
 
     bad = tmp_path / "devices.toml"
-    bad.write_text(MINIMAL + '\n[[stations.devices]]\nkind = "printer"\ntransport = "network"\nprot = 9100\n')
+    bad.write_text(
+        MINIMAL + '\n[[stations.devices]]\nkind = "printer"\ntransport = "network"\nprot = 9100\n'
+    )
     assert main(["plant", "check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "station S1" in err and "devices[0]" in err

@@ -21,15 +21,20 @@ from server.services.history import history
 from tests.support import event, ingest_batch, ingest_one, through
 
 
-def run(engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001") -> list[Any]:
+def run(
+    engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001"
+) -> list[Any]:
     raws = [event(p, station=station, operator=operator) for p in payloads]
     return ingest_batch(engine, raws, station)
 
 
-def failing_saw_job(engine: Engine, output_lot: str = "LOT-L1-SAW-T1", good: float = 40) -> tuple[uuid.UUID, Any]:
+def failing_saw_job(
+    engine: Engine, output_lot: str = "LOT-L1-SAW-T1", good: float = 40
+) -> tuple[uuid.UUID, Any]:
     job = uuid.uuid4()
     results = run(
-        engine, "L1-SAW",
+        engine,
+        "L1-SAW",
         ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot=output_lot),
         ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=8),
         ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=157.2, unit="mm"),
@@ -52,7 +57,9 @@ def test_failing_measurement_holds_lot_and_opens_ncr(engine: Engine) -> None:
         [hold] = s.execute(select(m.Hold).where(m.Hold.target == "LOT-L1-SAW-T1")).scalars().all()
         assert hold.ncr == ncr_id and hold.source == "failed_check" and "157.2" in hold.reason
         ncr = s.get(Ncr, ncr_id)
-        assert ncr is not None and ncr.measurements[0]["value"] == 157.2 and ncr.station_id == "L1-SAW"
+        assert (
+            ncr is not None and ncr.measurements[0]["value"] == 157.2 and ncr.station_id == "L1-SAW"
+        )
         assert s.execute(select(func.count()).select_from(Notification)).scalar_one() == 1
     # every station learns of it through the feed
     feed = station_feed(engine, "L1-TURN", 0)
@@ -64,8 +71,14 @@ def test_failing_measurement_holds_lot_and_opens_ncr(engine: Engine) -> None:
 def test_reaction_happens_once_per_failure(engine: Engine) -> None:
     job = uuid.uuid4()
     raws = [
-        event(ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot="LOT-ONCE"), station="L1-SAW"),
-        event(ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=150.0), station="L1-SAW"),
+        event(
+            ev.JobStarted(job_id=job, work_order="WO-1001", operation=10, output_lot="LOT-ONCE"),
+            station="L1-SAW",
+        ),
+        event(
+            ev.MeasurementRecorded(job_id=job, characteristic="SHAFT-CUT-LEN", value=150.0),
+            station="L1-SAW",
+        ),
     ]
     first = ingest_batch(engine, raws, "L1-SAW")
     again = ingest_batch(engine, raws, "L1-SAW")
@@ -82,19 +95,38 @@ def test_critical_defect_holds_station_and_requests_line_stop(engine: Engine) ->
     with Session(engine) as s:
         pressed = s.execute(select(func.max(m.EventLog.id))).scalar_one()
     results = run(
-        engine, "L2-ASSY",
-        ev.JobStarted(job_id=job, work_order="WO-2001", operation=20, output_lot="LOT-ASSY-1",
-                      lot=wip),
+        engine,
+        "L2-ASSY",
+        ev.JobStarted(
+            job_id=job, work_order="WO-2001", operation=20, output_lot="LOT-ASSY-1", lot=wip
+        ),
         ev.DefectFlagged(job_id=job, code="DEF-SEAL-MISSING", qty=1),
     )
     outcome = results[1].outcome
-    assert [r["kind"] for r in outcome["reactions"]] == ["hold_lot", "hold_station", "line_stop", "notify"]
+    assert [r["kind"] for r in outcome["reactions"]] == [
+        "hold_lot",
+        "hold_station",
+        "line_stop",
+        "notify",
+    ]
     with Session(engine) as s:
-        log_types = s.execute(
-            select(m.EventLog.type).where(m.EventLog.id > pressed).order_by(m.EventLog.id)
-        ).scalars().all()
-    assert log_types == ["OperatorLoggedIn", "JobStarted", "DefectFlagged", "NcrOpened", "HoldPlaced", "HoldPlaced",
-                         "LineStopRequested", "SupervisorNotified"]
+        log_types = (
+            s.execute(
+                select(m.EventLog.type).where(m.EventLog.id > pressed).order_by(m.EventLog.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert log_types == [
+        "OperatorLoggedIn",
+        "JobStarted",
+        "DefectFlagged",
+        "NcrOpened",
+        "HoldPlaced",
+        "HoldPlaced",
+        "LineStopRequested",
+        "SupervisorNotified",
+    ]
     other = through(engine, "WO-2002", 20)  # pressed at L2-PRESS, which is not on hold
     again = ev.JobStarted(job_id=uuid.uuid4(), work_order="WO-2002", operation=20, lot=other)
     [blocked] = run(engine, "L2-ASSY", again)
@@ -104,9 +136,12 @@ def test_critical_defect_holds_station_and_requests_line_stop(engine: Engine) ->
 def test_held_lot_refused_at_another_station_with_reason(engine: Engine) -> None:
     failing_saw_job(engine, "LOT-SHAFT-BAD")
     job = uuid.uuid4()
-    results = run(engine, "L2-PRESS",
-                  ev.JobStarted(job_id=job, work_order="WO-2001", operation=10),
-                  ev.LotConsumed(job_id=job, lot="LOT-SHAFT-BAD", part="SHAFT-12", qty=1))
+    results = run(
+        engine,
+        "L2-PRESS",
+        ev.JobStarted(job_id=job, work_order="WO-2001", operation=10),
+        ev.LotConsumed(job_id=job, lot="LOT-SHAFT-BAD", part="SHAFT-12", qty=1),
+    )
     assert results[1].status == "rejected"
     assert "LOT-SHAFT-BAD is on hold: SHAFT-CUT-LEN" in results[1].reason
 
@@ -131,18 +166,27 @@ def test_wrong_role_wrong_pin_and_lockout_are_refused_and_recorded(engine: Engin
     assert r.status == "applied", r.reason
     with Session(engine) as s:
         assert s.execute(select(func.count()).select_from(SignFailure)).scalar_one() == 3
-        refused = s.execute(select(m.EventLog).where(m.EventLog.type == "SignatureRefused")).scalars().all()
+        refused = (
+            s.execute(select(m.EventLog).where(m.EventLog.type == "SignatureRefused"))
+            .scalars()
+            .all()
+        )
         assert len(refused) == 5 and [r.operator_id for r in refused].count("EMP1010") == 4
-        assert not any('"1010"' in row.payload or '"0000"' in row.payload for row in s.execute(select(m.EventLog)).scalars())
+        assert not any(
+            '"1010"' in row.payload or '"0000"' in row.payload
+            for row in s.execute(select(m.EventLog)).scalars()
+        )
 
 
 def test_critical_use_as_is_needs_two_different_signers(engine: Engine) -> None:
     job = uuid.uuid4()
     wip = through(engine, "WO-2001", 30, lot="LOT-LEAK-1", qty=10)  # pressed and assembled first
     results = run(
-        engine, "L2-LEAK",
-        ev.JobStarted(job_id=job, work_order="WO-2001", operation=30, output_lot="LOT-LEAK-1",
-                      lot=wip),
+        engine,
+        "L2-LEAK",
+        ev.JobStarted(
+            job_id=job, work_order="WO-2001", operation=30, output_lot="LOT-LEAK-1", lot=wip
+        ),
         ev.MeasurementRecorded(job_id=job, characteristic="PUMP-LEAK", value=0.9, unit="cc/min"),
         ev.JobCompleted(job_id=job, output_lot="LOT-LEAK-1", good_qty=10),
     )
@@ -160,7 +204,10 @@ def test_critical_use_as_is_needs_two_different_signers(engine: Engine) -> None:
         assert s.get(m.Lot, "LOT-LEAK-1").status == "wip"  # type: ignore[union-attr]
         assert s.get(Ncr, ncr).status == "closed"  # type: ignore[union-attr]
         sigs = s.execute(select(Signature).order_by(Signature.id)).scalars().all()
-        assert [(x.signer, x.meaning) for x in sigs] == [("EMP1010", "approved use-as-is"), ("EMP1011", "approved use-as-is")]
+        assert [(x.signer, x.meaning) for x in sigs] == [
+            ("EMP1010", "approved use-as-is"),
+            ("EMP1011", "approved use-as-is"),
+        ]
         assert all(len(x.record_hash) == 64 for x in sigs)
     assert ledger.verify(engine).ok
     rows = history(engine, "LOT-LEAK-1")
@@ -177,28 +224,42 @@ def test_scrap_kills_the_lot_everywhere(engine: Engine) -> None:
     r = _sign(engine, measured.outcome["ncr"], "scrap", "EMP1011", "1011")
     assert r.status == "applied" and r.outcome["executed"]["lots"] == {"LOT-SCRAP-ME": "scrapped"}
     feed = station_feed(engine, "L2-PRESS", cursor)
-    assert [(lot.id, lot.status, lot.qty) for lot in feed.lots] == [("LOT-SCRAP-ME", "scrapped", 0.0)]
+    assert [(lot.id, lot.status, lot.qty) for lot in feed.lots] == [
+        ("LOT-SCRAP-ME", "scrapped", 0.0)
+    ]
     assert [h.status for h in feed.holds] == ["released"]
     job = uuid.uuid4()
-    res = run(engine, "L2-PRESS", ev.JobStarted(job_id=job, work_order="WO-2001", operation=10),
-              ev.LotConsumed(job_id=job, lot="LOT-SCRAP-ME", part="SHAFT-12", qty=1))
+    res = run(
+        engine,
+        "L2-PRESS",
+        ev.JobStarted(job_id=job, work_order="WO-2001", operation=10),
+        ev.LotConsumed(job_id=job, lot="LOT-SCRAP-ME", part="SHAFT-12", qty=1),
+    )
     assert res[1].status == "rejected" and "scrapped" in res[1].reason
 
 
 def test_rework_creates_a_rework_order_that_keeps_history(engine: Engine) -> None:
     _, measured = failing_saw_job(engine, "LOT-RW-1", good=30)
-    r = _sign(engine, measured.outcome["ncr"], "rework", "EMP1010", "1010", details={"operation": 20})
+    r = _sign(
+        engine, measured.outcome["ncr"], "rework", "EMP1010", "1010", details={"operation": 20}
+    )
     assert r.status == "applied", r.reason
     [wo_number] = r.outcome["executed"]["work_orders"]
     feed = station_feed(engine, "L1-TURN", 0)
     rework = next(w for w in feed.work_orders if w.number == wo_number)
     assert rework.kind == "rework" and rework.rework_lot == "LOT-RW-1" and rework.qty == 30
     job = uuid.uuid4()
-    res = run(engine, "L1-TURN", ev.JobStarted(job_id=job, work_order=wo_number, operation=20),
-              ev.JobCompleted(job_id=job, output_lot="LOT-RW-1-R", good_qty=29, scrap_qty=1))
+    res = run(
+        engine,
+        "L1-TURN",
+        ev.JobStarted(job_id=job, work_order=wo_number, operation=20),
+        ev.JobCompleted(job_id=job, output_lot="LOT-RW-1-R", good_qty=29, scrap_qty=1),
+    )
     assert [x.status for x in res] == ["applied", "applied"], [x.reason for x in res]
     with Session(engine) as s:
-        edge = s.execute(select(m.GenealogyEdge).where(m.GenealogyEdge.child_lot == "LOT-RW-1-R")).scalar_one()
+        edge = s.execute(
+            select(m.GenealogyEdge).where(m.GenealogyEdge.child_lot == "LOT-RW-1-R")
+        ).scalar_one()
         assert (edge.parent_lot, edge.kind, edge.qty) == ("LOT-RW-1", "rework", 30)
         assert s.get(m.Lot, "LOT-RW-1").status == "consumed"  # type: ignore[union-attr]
 
@@ -207,19 +268,37 @@ def test_return_to_vendor_only_for_purchased_lots(engine: Engine) -> None:
     _, measured = failing_saw_job(engine)
     r = _sign(engine, measured.outcome["ncr"], "return_to_vendor", "EMP1010", "1010")
     assert r.status == "rejected" and "purchased" in r.reason
-    ncr, _ = qe.open_ncr(engine, title="Bearings noisy on receipt", badge="EMP1010", lots=["LOT-BRG-261101"])
+    ncr, _ = qe.open_ncr(
+        engine, title="Bearings noisy on receipt", badge="EMP1010", lots=["LOT-BRG-261101"]
+    )
     assert ncr is not None
     r = _sign(engine, ncr, "return_to_vendor", "EMP1010", "1010")
     assert r.status == "applied"
-    assert r.outcome["executed"]["returned"] == [{"lot": "LOT-BRG-261101", "supplier": "SUP-BEARING", "supplier_lot": "KR6201-88412"}]
+    assert r.outcome["executed"]["returned"] == [
+        {"lot": "LOT-BRG-261101", "supplier": "SUP-BEARING", "supplier_lot": "KR6201-88412"}
+    ]
 
 
 def test_sort_splits_the_lot(engine: Engine) -> None:
     _, measured = failing_saw_job(engine, "LOT-SORT-1", good=40)
     ncr = measured.outcome["ncr"]
-    bad = _sign(engine, ncr, "sort", "EMP1010", "1010", details={"release_qty": 30, "scrap_qty": 5, "rework_qty": 0})
+    bad = _sign(
+        engine,
+        ncr,
+        "sort",
+        "EMP1010",
+        "1010",
+        details={"release_qty": 30, "scrap_qty": 5, "rework_qty": 0},
+    )
     assert bad.status == "rejected" and "add up to 35" in bad.reason
-    ok = _sign(engine, ncr, "sort", "EMP1010", "1010", details={"release_qty": 30, "scrap_qty": 6, "rework_qty": 4, "operation": 20})
+    ok = _sign(
+        engine,
+        ncr,
+        "sort",
+        "EMP1010",
+        "1010",
+        details={"release_qty": 30, "scrap_qty": 6, "rework_qty": 4, "operation": 20},
+    )
     assert ok.status == "applied", ok.reason
     with Session(engine) as s:
         # the 30 released are only sawn: back to work in process for op 20
@@ -231,13 +310,25 @@ def test_sort_splits_the_lot(engine: Engine) -> None:
 
 def test_manual_hold_with_downstream_and_release(engine: Engine) -> None:
     job = uuid.uuid4()
-    run(engine, "L1-SAW", ev.JobStarted(job_id=job, work_order="WO-1001", operation=10),
+    run(
+        engine,
+        "L1-SAW",
+        ev.JobStarted(job_id=job, work_order="WO-1001", operation=10),
         ev.LotConsumed(job_id=job, lot="LOT-BAR-261102", part="BAR-C45-16", qty=8),
-        ev.JobCompleted(job_id=job, output_lot="LOT-CHILD-1", good_qty=50))
-    refused = qe.place_hold(engine, target_type="lot", target="LOT-BAR-261102", reason="x", badge="EMP1001")
+        ev.JobCompleted(job_id=job, output_lot="LOT-CHILD-1", good_qty=50),
+    )
+    refused = qe.place_hold(
+        engine, target_type="lot", target="LOT-BAR-261102", reason="x", badge="EMP1001"
+    )
     assert refused.status == "rejected" and "supervisor" in refused.reason
-    r = qe.place_hold(engine, target_type="lot", target="LOT-BAR-261102", reason="mill cert wrong heat",
-                      badge="EMP1010", include_downstream=True)
+    r = qe.place_hold(
+        engine,
+        target_type="lot",
+        target="LOT-BAR-261102",
+        reason="mill cert wrong heat",
+        badge="EMP1010",
+        include_downstream=True,
+    )
     assert r.status == "applied" and r.outcome["held"] == ["LOT-BAR-261102", "LOT-CHILD-1"]
     with Session(engine) as s:
         assert s.get(m.Lot, "LOT-CHILD-1").status == "on_hold"  # type: ignore[union-attr]
@@ -256,11 +347,21 @@ def test_ncr_hold_is_released_only_by_disposition(engine: Engine) -> None:
 
 
 def test_station_cannot_forge_server_events(engine: Engine) -> None:
-    raw = event(ev.DispositionSigned(disposition_id=uuid.uuid4(), ncr="NCR-2026-00001", kind="use_as_is",
-                                     signer="EMP1010", meaning="approved use-as-is"), station="L1-TURN")
+    raw = event(
+        ev.DispositionSigned(
+            disposition_id=uuid.uuid4(),
+            ncr="NCR-2026-00001",
+            kind="use_as_is",
+            signer="EMP1010",
+            meaning="approved use-as-is",
+        ),
+        station="L1-TURN",
+    )
     r = ingest_one(engine, raw, "L1-TURN")
     assert r.status == "rejected" and "is not recorded at a station" in r.reason
-    raw = event(ev.NcrOpened(ncr="NCR-2026-09999", title="forged", source="manual"), station="L1-TURN")
+    raw = event(
+        ev.NcrOpened(ncr="NCR-2026-09999", title="forged", source="manual"), station="L1-TURN"
+    )
     r = ingest_one(engine, raw, "L1-TURN")
     assert r.status == "rejected" and "is not recorded at a station" in r.reason
     raw = event(ev.SupervisorNotified(kind="x", message="forged"), station="L1-TURN")
@@ -283,9 +384,24 @@ def test_quality_api_disposition(live_server: Any) -> None:
     _, measured = failing_saw_job(live_server.engine)
     ncr = measured.outcome["ncr"]
     url = f"{live_server.url}/api/v1/ncrs/{ncr}/disposition"
-    bad = httpx.post(url, json={"kind": "scrap", "badge": "EMP1001", "pin": "1001"}, headers=live_server.headers(), timeout=10)
+    bad = httpx.post(
+        url,
+        json={"kind": "scrap", "badge": "EMP1001", "pin": "1001"},
+        headers=live_server.headers(),
+        timeout=10,
+    )
     assert bad.status_code == 422 and "quality engineer" in bad.json()["detail"]
-    good = httpx.post(url, json={"kind": "scrap", "badge": "EMP1010", "pin": "1010"}, headers=live_server.headers(), timeout=10)
+    good = httpx.post(
+        url,
+        json={"kind": "scrap", "badge": "EMP1010", "pin": "1010"},
+        headers=live_server.headers(),
+        timeout=10,
+    )
     assert good.status_code == 200, good.text
-    shown = httpx.get(f"{live_server.url}/api/v1/ncrs/{ncr}", headers=live_server.headers(), timeout=10).json()
-    assert shown["status"] == "closed" and shown["dispositions"][0]["signatures"][0]["signer"] == "EMP1010"
+    shown = httpx.get(
+        f"{live_server.url}/api/v1/ncrs/{ncr}", headers=live_server.headers(), timeout=10
+    ).json()
+    assert (
+        shown["status"] == "closed"
+        and shown["dispositions"][0]["signatures"][0]["signer"] == "EMP1010"
+    )

@@ -11,16 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from server.services.stations import enroll
 from core import events as ev
 from core.events import material as me
 from server import ledger
 from server import models as m
 from server.app import create_app
-from server.trace import recall as rc
-from tests.support import ingest_one
+from server.services.stations import enroll
 from server.settings import Settings
-from tests.support import event, finish
+from server.trace import recall as rc
+from tests.support import event, finish, ingest_one
 
 ADMIN = "recall-admin-token"
 

@@ -22,12 +22,11 @@ from sqlmodel import Session
 from cli.main import main
 from core import events as ev
 from server import models as m
+from server.apply import pipeline
 from server.models_quality import Ncr
 from server.nightly import NightlyReports, parse_report_at
-from server.apply import pipeline
-from tests.support import ingest_batch
 from server.services.report import daily_report, day_bounds, report_paths, write_daily_report
-from tests.support import event
+from tests.support import event, ingest_batch
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 24)
@@ -60,7 +59,9 @@ def local(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
 
 
 def test_the_report_counts_one_plant_day_in_the_plants_time_zone(engine: Engine) -> None:
-    saw_job(engine, local(2026, 11, 24, 0, 10), length=155.1, good=30, scrap=0)  # 23:10 UTC the 23rd
+    saw_job(
+        engine, local(2026, 11, 24, 0, 10), length=155.1, good=30, scrap=0
+    )  # 23:10 UTC the 23rd
     failed = saw_job(engine, local(2026, 11, 24, 14), length=157.2, good=48, scrap=2, defects=2)
     saw_job(engine, local(2026, 11, 25, 0, 5), length=155.0, good=10, scrap=0)  # the next plant day
     ncr_id = failed[2].outcome["ncr"]
@@ -105,7 +106,10 @@ def test_the_report_counts_one_plant_day_in_the_plants_time_zone(engine: Engine)
 
     text = report.to_markdown()
     assert text.startswith("# Riverside Pumps, Plant 1: daily report for 2026-11-24")
-    assert "Good 78 across operations, 0 finished (out of their last operation); scrap 2, first-pass yield 97.5 %" in text
+    assert (
+        "Good 78 across operations, 0 finished (out of their last operation); scrap 2, first-pass yield 97.5 %"
+        in text
+    )
     # op 10 of four: its good units are not finished yet (the arrow says the routing goes on)
     assert "| L1-SAW | WO-1002 | 10 → | 2 | 78 | 2 | 97.5 % |" in text
     assert "| SHAFT-CUT-LEN | 2 | 1 | 50.0 % |" in text
@@ -172,13 +176,17 @@ def test_the_nightly_job_writes_yesterdays_report_once(engine: Engine, tmp_path:
     assert write_daily_report(engine, tmp_path / "reports", DAY, redo=True) is not None
 
 
-def test_the_scheduler_runs_at_the_plant_time_and_catches_up(engine: Engine, tmp_path: Path) -> None:
+def test_the_scheduler_runs_at_the_plant_time_and_catches_up(
+    engine: Engine, tmp_path: Path
+) -> None:
     nightly = NightlyReports(engine, tmp_path, "02:30")
     nightly.start()
     try:
         due = nightly.next_run()
         assert due is not None
-        assert (due.hour, due.minute) == (2, 30) and due.utcoffset() == due.astimezone(BERLIN).utcoffset()
+        assert (due.hour, due.minute) == (2, 30) and due.utcoffset() == due.astimezone(
+            BERLIN
+        ).utcoffset()
         assert timedelta(0) < due - datetime.now(UTC) <= timedelta(days=1)
         # the server was down last night: yesterday's report is written as it starts
         yesterday = datetime.now(UTC).astimezone(BERLIN).date() - timedelta(days=1)
@@ -207,9 +215,20 @@ def test_cli_prints_writes_and_refuses(
     out = capsys.readouterr().out
     assert "daily report for 2026-11-24" in out
     assert "| L1-SAW | WO-1002 | 10 → | 1 | 20 | 0 | 100.0 % |" in out
-    assert main(["report", "daily", "--date", "2026-11-24", "--json", "--database-url", db_url]) == 0
+    assert (
+        main(["report", "daily", "--date", "2026-11-24", "--json", "--database-url", db_url]) == 0
+    )
     assert json.loads(capsys.readouterr().out)["totals"]["good_at_operations"] == 20
-    args = ["report", "daily", "--date", "2026-11-24", "--out", str(tmp_path), "--database-url", db_url]
+    args = [
+        "report",
+        "daily",
+        "--date",
+        "2026-11-24",
+        "--out",
+        str(tmp_path),
+        "--database-url",
+        db_url,
+    ]
     assert main(args) == 0
     assert "written to" in capsys.readouterr().out and report_paths(tmp_path, DAY)[0].exists()
     assert main(args) == 0
@@ -239,26 +258,35 @@ def test_a_unit_through_four_operations_is_finished_once(engine: Engine) -> None
     report = daily_report(engine, date(2026, 11, 25))
     assert report.good == 10 and report.good_at_operations == 40
     assert [(p.station, p.operation, p.last) for p in report.production] == [
-        ("L1-GRIND", 30, False), ("L1-INSP", 40, True), ("L1-SAW", 10, False), ("L1-TURN", 20, False),
+        ("L1-GRIND", 30, False),
+        ("L1-INSP", 40, True),
+        ("L1-SAW", 10, False),
+        ("L1-TURN", 20, False),
     ]
     with Session(engine) as s:
         lot = s.get(m.Lot, "LOT-FOUR-OPS")
         assert lot is not None and (lot.qty, lot.status) == (10, "available")
 
 
-def test_with_several_server_processes_one_writes_the_nightly_report(engine: Engine, tmp_path: Path) -> None:
+def test_with_several_server_processes_one_writes_the_nightly_report(
+    engine: Engine, tmp_path: Path
+) -> None:
     """On PostgreSQL the report is written under an advisory lock: while another process holds
     it, this one writes nothing; then the report is written once."""
     from sqlalchemy import text
 
     from server.nightly import REPORT_LOCK
 
-    nightly = NightlyReports(engine, tmp_path, clock=lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    nightly = NightlyReports(
+        engine, tmp_path, clock=lambda: datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    )
     if engine.dialect.name != "postgresql":
         assert nightly.run() is not None  # one process only: nothing to share
         return
     with engine.connect() as other:
-        assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": REPORT_LOCK}).scalar_one()
+        assert other.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": REPORT_LOCK}
+        ).scalar_one()
         assert nightly.run() is None and not list(tmp_path.iterdir())
         other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": REPORT_LOCK})
     written = nightly.run()

@@ -25,25 +25,52 @@ from tests.support import event, ingest_batch
 STATIONS = {10: "L1-SAW", 20: "L1-TURN", 30: "L1-GRIND", 40: "L1-INSP"}
 
 
-def run(engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001") -> list[Any]:
-    return ingest_batch(engine, [event(p, station=station, operator=operator) for p in payloads], station)
+def run(
+    engine: Engine, station: str, *payloads: ev.Payload, operator: str = "EMP1001"
+) -> list[Any]:
+    return ingest_batch(
+        engine, [event(p, station=station, operator=operator) for p in payloads], station
+    )
 
 
-def start(engine: Engine, seq: int, lot: str | None, wo: str = "WO-1001", **kw: Any) -> tuple[uuid.UUID, Any]:
+def start(
+    engine: Engine, seq: int, lot: str | None, wo: str = "WO-1001", **kw: Any
+) -> tuple[uuid.UUID, Any]:
     job = uuid.uuid4()
-    [r] = run(engine, STATIONS[seq], ev.JobStarted(job_id=job, work_order=wo, operation=seq, output_lot=kw.pop("output", lot), lot=lot, **kw))
+    [r] = run(
+        engine,
+        STATIONS[seq],
+        ev.JobStarted(
+            job_id=job,
+            work_order=wo,
+            operation=seq,
+            output_lot=kw.pop("output", lot),
+            lot=lot,
+            **kw,
+        ),
+    )
     return job, r
 
 
-def complete(engine: Engine, seq: int, job: uuid.UUID, lot: str, good: float, scrap: float = 0, **kw: Any) -> Any:
-    [r] = run(engine, STATIONS[seq], ev.JobCompleted(job_id=job, output_lot=lot, good_qty=good, scrap_qty=scrap, **kw))
+def complete(
+    engine: Engine, seq: int, job: uuid.UUID, lot: str, good: float, scrap: float = 0, **kw: Any
+) -> Any:
+    [r] = run(
+        engine,
+        STATIONS[seq],
+        ev.JobCompleted(job_id=job, output_lot=lot, good_qty=good, scrap_qty=scrap, **kw),
+    )
     return r
 
 
 def saw(engine: Engine, lot: str, good: float = 50, bar: float = 8.0) -> None:
     job, r = start(engine, 10, None, output=lot)
     assert r.status == "applied", r.reason
-    [c] = run(engine, "L1-SAW", ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=bar))
+    [c] = run(
+        engine,
+        "L1-SAW",
+        ev.LotConsumed(job_id=job, lot="LOT-BAR-261101", part="BAR-C45-16", qty=bar),
+    )
     assert c.status == "applied", c.reason
     assert complete(engine, 10, job, lot, good).status == "applied"
 
@@ -69,15 +96,35 @@ def test_the_lot_keeps_its_id_and_records_each_operation(engine: Engine) -> None
     operation(engine, 30, "LOT-S1", 48, 1)
     operation(engine, 40, "LOT-S1", 48)
     lot = lot_row(engine, "LOT-S1")
-    assert (lot.status, lot.qty, lot.ops_done, lot.work_order) == ("available", 48, [10, 20, 30, 40], "WO-1001")
+    assert (lot.status, lot.qty, lot.ops_done, lot.work_order) == (
+        "available",
+        48,
+        [10, 20, 30, 40],
+        "WO-1001",
+    )
     with Session(engine) as s:
-        ops = s.execute(select(m.LotOperation).where(m.LotOperation.lot == "LOT-S1").order_by(m.LotOperation.operation_seq)).scalars().all()
-        assert [(o.operation_seq, o.station_id, o.qty_in, o.good_qty, o.scrap_qty) for o in ops] == [
-            (10, "L1-SAW", 50, 50, 0), (20, "L1-TURN", 50, 49, 1), (30, "L1-GRIND", 49, 48, 1), (40, "L1-INSP", 48, 48, 0),
+        ops = (
+            s.execute(
+                select(m.LotOperation)
+                .where(m.LotOperation.lot == "LOT-S1")
+                .order_by(m.LotOperation.operation_seq)
+            )
+            .scalars()
+            .all()
+        )
+        assert [
+            (o.operation_seq, o.station_id, o.qty_in, o.good_qty, o.scrap_qty) for o in ops
+        ] == [
+            (10, "L1-SAW", 50, 50, 0),
+            (20, "L1-TURN", 50, 49, 1),
+            (30, "L1-GRIND", 49, 48, 1),
+            (40, "L1-INSP", 48, 48, 0),
         ]
         # Stock counts each shaft once: one lot of 48, nothing else made by these jobs.
         made = s.execute(
-            select(func.count()).select_from(m.Lot).where(m.Lot.work_order == "WO-1001", m.Lot.job_id.is_not(None))  # type: ignore[union-attr]
+            select(func.count())
+            .select_from(m.Lot)
+            .where(m.Lot.work_order == "WO-1001", m.Lot.job_id.is_not(None))  # type: ignore[union-attr]
         ).scalar_one()
         assert made == 1
         assert s.get(m.WorkOrder, "WO-1001").completed_qty == 48  # type: ignore[union-attr]
@@ -102,9 +149,19 @@ def test_a_held_lot_is_refused_at_the_next_operation_with_who_clears_it(engine: 
     saw(engine, "LOT-S3")
     ncr, _ = qe.open_ncr(engine, title="blank too long", badge="EMP1010", lots=["LOT-S3"])
     _, r = start(engine, 20, "LOT-S3")
-    assert r.status == "rejected" and "on hold" in r.reason and ncr in r.reason and "disposition" in r.reason
+    assert (
+        r.status == "rejected"
+        and "on hold" in r.reason
+        and ncr in r.reason
+        and "disposition" in r.reason
+    )
     with Session(engine) as s:
-        assert s.execute(select(func.count()).select_from(m.Job).where(m.Job.input_lot == "LOT-S3")).scalar_one() == 0
+        assert (
+            s.execute(
+                select(func.count()).select_from(m.Job).where(m.Job.input_lot == "LOT-S3")
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_a_half_made_component_is_refused_at_assembly(engine: Engine) -> None:
@@ -117,7 +174,12 @@ def test_a_half_made_component_is_refused_at_assembly(engine: Engine) -> None:
         ev.LotConsumed(job_id=job, lot="LOT-S4", part="SHAFT-12", qty=40),
     )  # fmt: skip
     assert s.status == "applied"
-    assert c.status == "rejected" and "half-made" in c.reason and "op 30 (Grind" in c.reason and "op 40" in c.reason
+    assert (
+        c.status == "rejected"
+        and "half-made" in c.reason
+        and "op 30 (Grind" in c.reason
+        and "op 40" in c.reason
+    )
     assert lot_row(engine, "LOT-S4").qty == 50
 
 
@@ -138,7 +200,9 @@ def test_an_over_run_needs_a_supervisor_present(engine: Engine) -> None:
     assert r.status == "rejected" and "over-run" in r.reason and "supervisor" in r.reason
     r = complete(engine, 10, job, "LOT-S7", 5, overrun_approved_by="EMP1009")
     assert r.status == "rejected" and "must badge in at L1-SAW" in r.reason
-    [p] = run(engine, "L1-SAW", ev.PersonPresent(badge="EMP1009", purpose="approval"), operator="EMP1009")
+    [p] = run(
+        engine, "L1-SAW", ev.PersonPresent(badge="EMP1009", purpose="approval"), operator="EMP1009"
+    )
     assert p.status == "applied", p.reason
     r = complete(engine, 10, job, "LOT-S7", 5, overrun_approved_by="EMP1009")
     assert r.status == "applied", r.reason
@@ -152,13 +216,33 @@ def test_skipping_an_operation_needs_approval_and_a_reason(engine: Engine) -> No
     operation(engine, 20, "LOT-S8", 50)
     _, r = start(engine, 40, "LOT-S8", skip=[30], skip_reason="", approved_by="EMP1009")
     assert r.status == "rejected" and "reason" in r.reason
-    _, r = start(engine, 40, "LOT-S8", skip=[30], skip_reason="grinder down, engineering deviation D-12", approved_by="EMP1001")
+    _, r = start(
+        engine,
+        40,
+        "LOT-S8",
+        skip=[30],
+        skip_reason="grinder down, engineering deviation D-12",
+        approved_by="EMP1001",
+    )
     assert r.status == "rejected" and "EMP1001" in r.reason
-    run(engine, "L1-INSP", ev.PersonPresent(badge="EMP1009", purpose="approval"), operator="EMP1009")
-    _, r = start(engine, 40, "LOT-S8", skip=[30], skip_reason="grinder down, engineering deviation D-12", approved_by="EMP1009")
+    run(
+        engine, "L1-INSP", ev.PersonPresent(badge="EMP1009", purpose="approval"), operator="EMP1009"
+    )
+    _, r = start(
+        engine,
+        40,
+        "LOT-S8",
+        skip=[30],
+        skip_reason="grinder down, engineering deviation D-12",
+        approved_by="EMP1009",
+    )
     assert r.status == "applied", r.reason
     with Session(engine) as s:
-        row = s.execute(select(m.LotOperation).where(m.LotOperation.lot == "LOT-S8", m.LotOperation.operation_seq == 30)).scalar_one()
+        row = s.execute(
+            select(m.LotOperation).where(
+                m.LotOperation.lot == "LOT-S8", m.LotOperation.operation_seq == 30
+            )
+        ).scalar_one()
         assert row.skipped and row.approved_by == "EMP1009" and "D-12" in (row.reason or "")
 
 
@@ -190,18 +274,26 @@ def test_traces_and_recalls_reach_through_every_operation_to_the_pump(engine: En
 def test_a_start_made_offline_on_a_lot_held_meanwhile_is_a_quality_escape(engine: Engine) -> None:
     saw(engine, "LOT-S10")
     known = station_feed(engine, "L1-TURN", 0).cursor
-    qe.place_hold(engine, target_type="lot", target="LOT-S10", reason="saw blade chipped", badge="EMP1010")
+    qe.place_hold(
+        engine, target_type="lot", target="LOT-S10", reason="saw blade chipped", badge="EMP1010"
+    )
     _, r = start(engine, 20, "LOT-S10", known_rev=known)
     assert r.status == "applied", r.reason
     assert r.outcome.get("escape") and r.outcome.get("ncr")
     with Session(engine) as s:
-        holds = s.execute(select(m.Hold).where(m.Hold.target == "LOT-S10", m.Hold.status == "open")).scalars().all()
+        holds = (
+            s.execute(select(m.Hold).where(m.Hold.target == "LOT-S10", m.Hold.status == "open"))
+            .scalars()
+            .all()
+        )
         assert {h.source for h in holds} == {"manual", "offline_escape"}
     _, again = start(engine, 20, "LOT-S10")  # a terminal that knew is refused
     assert again.status == "rejected"
 
 
-def test_a_work_order_shows_per_operation_what_is_done_running_waiting_and_left(engine: Engine) -> None:
+def test_a_work_order_shows_per_operation_what_is_done_running_waiting_and_left(
+    engine: Engine,
+) -> None:
     from server.services.progress import work_order_progress
 
     saw(engine, "LOT-A", 20)
@@ -213,7 +305,12 @@ def test_a_work_order_shows_per_operation_what_is_done_running_waiting_and_left(
         assert wo is not None
         rows = {r.seq: r for r in work_order_progress(s, wo)}
     assert (rows[10].good, rows[10].remaining) == (40, 10)
-    assert (rows[20].good, rows[20].scrap, rows[20].in_process, rows[20].remaining) == (19, 1, 20, 31)
+    assert (rows[20].good, rows[20].scrap, rows[20].in_process, rows[20].remaining) == (
+        19,
+        1,
+        20,
+        31,
+    )
     assert (rows[30].waiting, rows[30].good, rows[30].remaining) == (19, 0, 50)
     qe.place_hold(engine, target_type="lot", target="LOT-A", reason="suspect", badge="EMP1010")
     with Session(engine) as s:
@@ -227,6 +324,10 @@ def test_a_half_made_lot_is_not_shipped(engine: Engine) -> None:
     from core.events import material as me
 
     saw(engine, "LOT-H1", 40)
-    [r] = run(engine, "L1-INSP", me.LotShipped(lot="LOT-H1", qty=1, customer="ACME", customer_order="PO-1"))
+    [r] = run(
+        engine,
+        "L1-INSP",
+        me.LotShipped(lot="LOT-H1", qty=1, customer="ACME", customer_order="PO-1"),
+    )
     assert r.status == "rejected" and "half-made" in r.reason and "cannot be shipped" in r.reason
     assert lot_row(engine, "LOT-H1").qty == 40

@@ -45,7 +45,9 @@ actions = hs.lists(
 def plant_for(n: int, shape: list[tuple[bool, bool, bool]]) -> pf.Plant:
     stations = [f"P{n}-S{i}" for i in range(len(shape))]
     # Every operation that can start a lot makes it from the raw material.
-    starts = set(rt.first_stage([rt.Step(10 * (i + 1), "", o, p) for i, (o, p, _) in enumerate(shape)]))
+    starts = set(
+        rt.first_stage([rt.Step(10 * (i + 1), "", o, p) for i, (o, p, _) in enumerate(shape)])
+    )
     ops = [
         pf.Operation(
             seq=10 * (i + 1), name=f"op{i + 1}", stations=[stations[i]], optional=opt, parallel=par, new_lot=new,
@@ -75,19 +77,25 @@ class Floor:
         self.lots = itertools.count(1)
 
     def post(self, station: str, *payloads: ev.Payload) -> list[Any]:
-        return ingest_batch(self.engine, [event(p, station=station, operator="OP1") for p in payloads], station)
+        return ingest_batch(
+            self.engine, [event(p, station=station, operator="OP1") for p in payloads], station
+        )
 
     def live(self, session: Session) -> list[m.Lot]:
         return list(
             session.execute(
-                select(m.Lot).where(m.Lot.part == f"PART{self.n}", m.Lot.status.in_(["wip", "available", "on_hold"]))  # type: ignore[attr-defined]
+                select(m.Lot).where(
+                    m.Lot.part == f"PART{self.n}", m.Lot.status.in_(["wip", "available", "on_hold"])
+                )  # type: ignore[attr-defined]
             ).scalars()
         )
 
     def start(self, pick: int, scrap: int) -> None:
         with Session(self.engine) as s:
             live = sorted(self.live(s), key=lambda lot: lot.id)
-            held = {h.target for h in s.execute(select(m.Hold).where(m.Hold.status == "open")).scalars()}
+            held = {
+                h.target for h in s.execute(select(m.Hold).where(m.Hold.status == "open")).scalars()
+            }
         op = self.ops[pick % len(self.ops)]
         lot = live[pick % len(live)] if live and pick % 3 else None  # sometimes a fresh start
         job = uuid.uuid4()
@@ -100,13 +108,24 @@ class Floor:
         if lot is None:
             allowed = op.seq in rt.first_stage(self.steps)
         else:
-            allowed = lot.id not in held and lot.status != "on_hold" and rt.start_problem(lot.id, self.steps, op.seq, lot.ops_done) is None
-        assert (r.status == "applied") == allowed, (op.seq, lot and (lot.id, lot.ops_done, lot.status), r.reason)
+            allowed = (
+                lot.id not in held
+                and lot.status != "on_hold"
+                and rt.start_problem(lot.id, self.steps, op.seq, lot.ops_done) is None
+            )
+        assert (r.status == "applied") == allowed, (
+            op.seq,
+            lot and (lot.id, lot.ops_done, lot.status),
+            r.reason,
+        )
         if not allowed:
             return
         qty_in = 5.0 if lot is None else lot.qty
         if lot is None:
-            [c] = self.post(op.stations[0], ev.LotConsumed(job_id=job, lot=f"RAW{self.n}-LOT", part=f"RAW{self.n}", qty=5))
+            [c] = self.post(
+                op.stations[0],
+                ev.LotConsumed(job_id=job, lot=f"RAW{self.n}-LOT", part=f"RAW{self.n}", qty=5),
+            )
             assert c.status == "applied", c.reason
         lost = min(float(scrap), qty_in)
         [done] = self.post(op.stations[0], ev.JobCompleted(
@@ -123,29 +142,51 @@ class Floor:
             live = sorted(self.live(s), key=lambda lot: lot.id)
         if live:
             lot = live[pick % len(live)]
-            qe.place_hold(self.engine, target_type="lot", target=lot.id, reason="suspect", badge="QE1")
+            qe.place_hold(
+                self.engine, target_type="lot", target=lot.id, reason="suspect", badge="QE1"
+            )
 
     def release(self, pick: int) -> None:
         with Session(self.engine) as s:
-            open_ = sorted(s.execute(select(m.Hold.id).where(m.Hold.status == "open", m.Hold.target.like(f"L{self.n}-%"))).scalars())  # type: ignore[attr-defined]
+            open_ = sorted(
+                s.execute(
+                    select(m.Hold.id).where(
+                        m.Hold.status == "open", m.Hold.target.like(f"L{self.n}-%")
+                    )
+                ).scalars()
+            )  # type: ignore[attr-defined]
         if open_:
-            assert qe.release_hold(self.engine, open_[pick % len(open_)], badge="QE1").status == "applied"
+            assert (
+                qe.release_hold(self.engine, open_[pick % len(open_)], badge="QE1").status
+                == "applied"
+            )
 
     def split(self, pick: int) -> None:
         with Session(self.engine) as s:
-            live = sorted((lot for lot in self.live(s) if lot.status != "on_hold" and lot.qty >= 2), key=lambda lot: lot.id)
+            live = sorted(
+                (lot for lot in self.live(s) if lot.status != "on_hold" and lot.qty >= 2),
+                key=lambda lot: lot.id,
+            )
         if live:
             lot = live[pick % len(live)]
             piece = me.LotQty(lot=f"L{self.n}-{next(self.lots)}", qty=1)
-            [r] = self.post(lot.station_id or self.ops[0].stations[0], me.LotSplit(lot=lot.id, new_lots=[piece]))
+            [r] = self.post(
+                lot.station_id or self.ops[0].stations[0], me.LotSplit(lot=lot.id, new_lots=[piece])
+            )
             assert r.status == "applied", r.reason
 
     def check(self) -> None:
         with Session(self.engine) as s:
             live = self.live(s)
             in_plant = sum(lot.qty for lot in live)
-            assert abs(in_plant - (self.entered - self.scrapped)) < 1e-6, (in_plant, self.entered, self.scrapped)
-            finished = [lot for lot in live if rt.finished(self.steps, lot.ops_done) and lot.ops_done]
+            assert abs(in_plant - (self.entered - self.scrapped)) < 1e-6, (
+                in_plant,
+                self.entered,
+                self.scrapped,
+            )
+            finished = [
+                lot for lot in live if rt.finished(self.steps, lot.ops_done) and lot.ops_done
+            ]
             # No operation was recorded twice on one lot.
             twice = s.execute(
                 select(m.LotOperation.lot, m.LotOperation.operation_seq).where(m.LotOperation.work_order == f"WO{self.n}")
@@ -153,10 +194,16 @@ class Floor:
             ).all()  # fmt: skip
             assert not twice
         for lot in finished:
-            assert f"RAW{self.n}-LOT" in {node.lot for node in trace(self.engine, lot.id, "backward").lots}
+            assert f"RAW{self.n}-LOT" in {
+                node.lot for node in trace(self.engine, lot.id, "backward").lots
+            }
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(shape=operations, steps=actions)
 def test_random_routings_keep_every_unit_once_and_traceable(
     empty_engine: Engine, shape: list[tuple[bool, bool, bool]], steps: list[tuple[str, int, int]]

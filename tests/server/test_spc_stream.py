@@ -22,14 +22,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import events as ev
-from core.spc import ControlLimits, measurement_data, monitor, parse_rules, standard_limits
 from core.events.spc import SignalViolation, SpcSignal, SpcSignalAcknowledged
+from core.spc import ControlLimits, measurement_data, monitor, parse_rules, standard_limits
 from server import ledger
 from server import models as m
+from server.apply.pipeline import EventResult
 from server.models_quality import Ncr, Notification
 from server.models_spc import SpcPoint, SpcSignalRow
 from server.spc import service as spc
-from server.apply.pipeline import EventResult
 from tests.support import finish, ingest_batch, ingest_one, through
 
 SEED = 5  # numpy default_rng (PCG64): stable across numpy versions

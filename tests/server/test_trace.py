@@ -13,14 +13,13 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from server.services.stations import enroll
 from core import events as ev
 from core.events import material as me
 from server.app import create_app
-from server.trace import query as tr
-from tests.support import ingest_one
+from server.services.stations import enroll
 from server.settings import Settings
-from tests.support import event, finish
+from server.trace import query as tr
+from tests.support import event, finish, ingest_one
 
 Edge = tuple[str, str, float]  # parent, child, qty
 PROPERTY = settings(

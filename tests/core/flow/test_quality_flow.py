@@ -11,11 +11,11 @@ from pathlib import Path
 from core.flow import EnterMeasurement, FlowContext, StationState, StepResult, initial_state
 from core.flow.actions import PrintHoldTag, SetAndon, StopLine
 from core.flow.memory import MemoryReference, reference_from_plant
-from tests.core.flow.wip import lots_waiting
 from core.flow.quality import AwaitInspector, HoldNotice, JobBlocked, StationHeld
 from core.flow.station import STATION_FLOW
 from core.plant import load_plant
 from core.reference import HoldRef
+from tests.core.flow.wip import lots_waiting
 
 DEMO = Path(__file__).resolve().parents[3] / "provisioning" / "plants" / "demo.toml"
 PLANT = load_plant(DEMO)

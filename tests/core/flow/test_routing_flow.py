@@ -29,7 +29,9 @@ def station(station_id: str, *lots: LotRef, waiting: bool = False) -> Station:
     return s
 
 
-def shaft(lot_id: str, done: list[int], qty: float = 50, status: str = "wip", wo: str = "WO-1001") -> LotRef:
+def shaft(
+    lot_id: str, done: list[int], qty: float = 50, status: str = "wip", wo: str = "WO-1001"
+) -> LotRef:
     return LotRef(id=lot_id, part="SHAFT-12", qty=qty, status=status, work_order=wo, ops_done=done)
 
 
@@ -48,16 +50,27 @@ def test_an_operation_waits_for_the_one_before_unless_a_supervisor_approves_a_sk
     assert "LOT-S1" in asked.message.text and "op 20 (Turn" in asked.message.text
     assert "supervisor scans their badge" in asked.message.text
     assert isinstance(grind.state.prompt, AwaitApproval) and grind.state.job is None
-    refused(grind.scan("EMP1002"), "EMP1002", "skipping an operation")  # an operator may not approve
+    refused(
+        grind.scan("EMP1002"), "EMP1002", "skipping an operation"
+    )  # an operator may not approve
     grind.scan("EMP1009")
     refused(grind.scan("0000"), "Wrong PIN (1 of 3)")
     grind.scan("1009")
     assert grind.state.job is None  # the reason comes last
     done = grind.scan("lathe down; deviation D-12")
     present, start = done.payloads
-    assert isinstance(present, ev.PersonPresent) and present.badge == "EMP1009" and present.purpose == "approval"
+    assert (
+        isinstance(present, ev.PersonPresent)
+        and present.badge == "EMP1009"
+        and present.purpose == "approval"
+    )
     assert isinstance(start, ev.JobStarted)
-    assert (start.lot, start.skip, start.approved_by, start.skip_reason) == ("LOT-S1", [20], "EMP1009", "lathe down; deviation D-12")
+    assert (start.lot, start.skip, start.approved_by, start.skip_reason) == (
+        "LOT-S1",
+        [20],
+        "EMP1009",
+        "lathe down; deviation D-12",
+    )
     assert grind.state.job is not None and grind.state.job.input_lot == "LOT-S1"
 
 
@@ -95,7 +108,10 @@ def test_a_new_badge_takes_over_a_running_job_only_with_its_pin() -> None:
     kinds = [type(p).__name__ for p in done.payloads]
     assert kinds == ["OperatorLoggedOut", "OperatorLoggedIn", "JobHandedOver"]
     handed = done.payloads[-1]
-    assert isinstance(handed, ev.JobHandedOver) and (handed.from_badge, handed.to_badge) == ("EMP1001", "EMP1002")
+    assert isinstance(handed, ev.JobHandedOver) and (handed.from_badge, handed.to_badge) == (
+        "EMP1001",
+        "EMP1002",
+    )
     assert turn.state.operator is not None and turn.state.operator.badge == "EMP1002"
     assert turn.state.job is not None and turn.state.job.operator == "EMP1002"
 
@@ -105,7 +121,9 @@ def test_a_sawn_lot_starts_turning_when_its_traveler_is_scanned() -> None:
     refused(turn.scan("WO-1001"), "Several lots", "LOT-S1", "LOT-S2", "scan the lot's traveler")
     started = turn.scan("LOT-S2")
     (start,) = started.payloads
-    assert isinstance(start, ev.JobStarted) and start.lot == "LOT-S2" and start.work_order == "WO-1001"
+    assert (
+        isinstance(start, ev.JobStarted) and start.lot == "LOT-S2" and start.work_order == "WO-1001"
+    )
     assert turn.state.job is not None and turn.state.job.qty == 50
 
 
@@ -150,7 +168,14 @@ def test_completing_a_held_lot_says_held() -> None:
     turn = station("L1-TURN", shaft("LOT-S1", [10]))
     turn.scan("WO-1001", "12.0", "150.0", "#DONE", "50")
     turn.ref.put_hold(
-        HoldRef(id="h2", target_type="lot", target="LOT-S1", reason="diameter", source="failed_check", status="open")
+        HoldRef(
+            id="h2",
+            target_type="lot",
+            target="LOT-S1",
+            reason="diameter",
+            source="failed_check",
+            status="open",
+        )
     )
     done = turn.scan("0")
     assert "HELD" in done.message.text

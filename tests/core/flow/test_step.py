@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from core import events as ev
-from core.flow.actions import PrintTraveler
 from core.barcodes import GS
 from core.flow import (
     DEFAULT_FLOW,
@@ -30,6 +29,7 @@ from core.flow import (
     server_rejected,
     tick,
 )
+from core.flow.actions import PrintTraveler
 from core.flow.flow import Turn
 from core.flow.handlers import parse_number
 from core.flow.persist import state_from_json, state_to_json
@@ -52,7 +52,10 @@ def test_a_whole_job_at_the_saw(saw: Station) -> None:
     assert isinstance(saw.state.prompt, ScanLot) and saw.state.prompt.part == "BAR-C45-16"
     assert started.payloads == [
         ev.JobStarted(
-            job_id=job.job_id, work_order="WO-1001", operation=10, output_lot="LOT-L1-SAW-261127-0001"
+            job_id=job.job_id,
+            work_order="WO-1001",
+            operation=10,
+            output_lot="LOT-L1-SAW-261127-0001",
         )
     ]
     [traveler] = started.of_type(PrintTraveler)

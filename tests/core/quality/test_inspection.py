@@ -25,7 +25,11 @@ def test_every_unit_and_every_nth() -> None:
     rules = [InspectionRule("DIA"), InspectionRule("LEN", trigger="every_nth", every=5)]
     p = JobProgress(started_at=T0)
     assert chars(due_checks(rules, p, T0)) == ["DIA", "LEN"]  # unit 1: both
-    p = JobProgress(started_at=T0, units_done=1, checks=(CheckRecord("DIA", 0, T0, "pass"), CheckRecord("LEN", 0, T0, "pass")))
+    p = JobProgress(
+        started_at=T0,
+        units_done=1,
+        checks=(CheckRecord("DIA", 0, T0, "pass"), CheckRecord("LEN", 0, T0, "pass")),
+    )
     assert chars(due_checks(rules, p, T0)) == ["DIA"]  # unit 2: only every-unit
     p = JobProgress(started_at=T0, units_done=5)
     assert chars(due_checks(rules, p, T0)) == ["DIA", "LEN"]  # unit 6 = 1 + 5
@@ -56,14 +60,23 @@ def test_first_article_gate() -> None:
     after_one = JobProgress(T0, units_done=1)
     ok, why = may_start_unit(rules, after_one)
     assert not ok and "first-article" in why
-    failed = JobProgress(T0, units_done=1, checks=(CheckRecord("DIA", 0, T0, "fail", first_article=True),))
+    failed = JobProgress(
+        T0, units_done=1, checks=(CheckRecord("DIA", 0, T0, "fail", first_article=True),)
+    )
     assert first_article_status(rules, failed) == "failed" and not may_start_unit(rules, failed)[0]
-    passed = JobProgress(T0, units_done=1, checks=(CheckRecord("DIA", 0, T0, "fail", True), CheckRecord("DIA", 0, T0, "pass", True)))
+    passed = JobProgress(
+        T0,
+        units_done=1,
+        checks=(CheckRecord("DIA", 0, T0, "fail", True), CheckRecord("DIA", 0, T0, "pass", True)),
+    )
     assert first_article_status(rules, passed) == "passed" and may_start_unit(rules, passed)[0]
 
 
 def test_required_before_complete() -> None:
-    rules = [InspectionRule("LEAK", trigger="per_lot", required_before_complete=True), InspectionRule("DIA")]
+    rules = [
+        InspectionRule("LEAK", trigger="per_lot", required_before_complete=True),
+        InspectionRule("DIA"),
+    ]
     [missing] = missing_before_complete(rules, JobProgress(T0, units_done=4), T0)
     assert missing.characteristic == "LEAK"
     done = JobProgress(T0, units_done=4, checks=(CheckRecord("LEAK", 2, T0, "pass"),))
@@ -79,15 +92,33 @@ def test_bad_rules_are_refused() -> None:
 
 def test_reactions_are_deterministic_and_skip_missing_targets() -> None:
     cause = "0b7f6a52-0000-4000-8000-000000000001"
-    a = plan_reactions(cause, ["hold_unit", "hold_lot", "line_stop", "notify"], reason="r", station="S", lots=["L"])
-    b = plan_reactions(cause, ["notify", "line_stop", "hold_lot"], reason="r", station="S", lots=["L"])
-    assert [r.kind for r in a] == ["hold_lot", "line_stop", "notify"]  # no unit serial: no unit hold
+    a = plan_reactions(
+        cause, ["hold_unit", "hold_lot", "line_stop", "notify"], reason="r", station="S", lots=["L"]
+    )
+    b = plan_reactions(
+        cause, ["notify", "line_stop", "hold_lot"], reason="r", station="S", lots=["L"]
+    )
+    assert [r.kind for r in a] == [
+        "hold_lot",
+        "line_stop",
+        "notify",
+    ]  # no unit serial: no unit hold
     assert a == b and a[0].id == hold_id(cause, "lot", "L") == reaction_id(cause, "hold:lot:L")
-    assert plan_reactions("other", ["hold_lot"], reason="r", station="S", lots=["L"])[0].id != a[0].id
-    spc = plan_reactions(cause, ["hold_lot", "hold_station"], reason="r", station="S", lots=["A"],
-                         downstream=["B", "A"])
+    assert (
+        plan_reactions("other", ["hold_lot"], reason="r", station="S", lots=["L"])[0].id != a[0].id
+    )
+    spc = plan_reactions(
+        cause,
+        ["hold_lot", "hold_station"],
+        reason="r",
+        station="S",
+        lots=["A"],
+        downstream=["B", "A"],
+    )
     assert [(r.target, r.reason) for r in spc] == [
-        ("A", "r"), ("B", "r (made from a suspect lot)"), ("S", "r")
+        ("A", "r"),
+        ("B", "r (made from a suspect lot)"),
+        ("S", "r"),
     ]
 
 

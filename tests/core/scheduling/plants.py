@@ -33,16 +33,27 @@ def _plant(draw: st.DrawFn, pins: bool) -> Problem:
     orders = []
     for j in range(draw(st.integers(1, 5))):
         operations = tuple(
-            Operation(10 * (k + 1), tuple(draw(st.lists(st.sampled_from(choices), min_size=1,
-                                                         max_size=3, unique=True))),
-                      setup=draw(st.integers(0, 20)), per_unit=draw(st.sampled_from((0, 0.5, 1))))
+            Operation(
+                10 * (k + 1),
+                tuple(
+                    draw(st.lists(st.sampled_from(choices), min_size=1, max_size=3, unique=True))
+                ),
+                setup=draw(st.integers(0, 20)),
+                per_unit=draw(st.sampled_from((0, 0.5, 1))),
+            )
             for k in range(draw(st.integers(1, 4)))
         )
-        orders.append(Order(
-            f"WO-{j}", operations, quantity=draw(st.integers(1, 10)),
-            due=draw(st.none() | st.integers(0, 400)), weight=draw(st.integers(1, 3)),
-            release=draw(st.integers(0, 100)), material_ready=draw(st.integers(0, 150)),
-        ))
+        orders.append(
+            Order(
+                f"WO-{j}",
+                operations,
+                quantity=draw(st.integers(1, 10)),
+                due=draw(st.none() | st.integers(0, 400)),
+                weight=draw(st.integers(1, 3)),
+                release=draw(st.integers(0, 100)),
+                material_ready=draw(st.integers(0, 150)),
+            )
+        )
     problem = Problem(tuple(resources), tuple(orders), centres)
     if not pins:
         return problem

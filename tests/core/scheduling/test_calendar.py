@@ -27,8 +27,12 @@ def test_two_shifts_with_breaks_make_one_window_per_stretch_between_breaks() -> 
     got = windows(Calendar((EARLY, LATE)), MONDAY, 24 * H)
     # The shift change at 14:00 is not a pause: the morning's last stretch runs on into the
     # late shift.
-    assert got == ((6 * H, 9 * H), (9 * H + 15, 12 * H), (12 * H + 30, 18 * H),
-                   (18 * H + 30, 22 * H))
+    assert got == (
+        (6 * H, 9 * H),
+        (9 * H + 15, 12 * H),
+        (12 * H + 30, 18 * H),
+        (18 * H + 30, 22 * H),
+    )
 
 
 def test_weekends_and_holidays_are_off() -> None:

@@ -16,8 +16,12 @@ def test_a_late_order_names_the_station_it_waited_for_and_what_kept_it_busy() ->
     assert why is not None
     assert why.bottleneck == "L1-TURN"
     saw, wait = why.waits
-    assert (saw.seq, saw.resource, saw.minutes, saw.busy_with) == (10, "L1-SAW", 30,
-                                                                   (("WO-1007", 10, 30),))
+    assert (saw.seq, saw.resource, saw.minutes, saw.busy_with) == (
+        10,
+        "L1-SAW",
+        30,
+        (("WO-1007", 10, 30),),
+    )
     assert (wait.seq, wait.resource, wait.minutes, wait.ready) == (20, "L1-TURN", 60, 70)
     assert wait.after == "predecessor" and wait.predecessor == 10
     assert wait.busy_with == (("WO-1007", 20, 60),)
@@ -32,8 +36,14 @@ def test_a_late_order_names_the_station_it_waited_for_and_what_kept_it_busy() ->
 def test_material_arriving_late_and_time_off_shift_are_named() -> None:
     problem = Problem(
         resources=(Resource("SAW", windows=((0, 120), (180, 600))), Resource("TURN")),
-        orders=(Order("WO-2001", (op(10, "SAW", minutes=50), op(20, "TURN", minutes=30)),
-                      due=150, material_ready=100),),
+        orders=(
+            Order(
+                "WO-2001",
+                (op(10, "SAW", minutes=50), op(20, "TURN", minutes=30)),
+                due=150,
+                material_ready=100,
+            ),
+        ),
         origin=datetime(2026, 6, 1, 6, 0),
     )
     [result] = greedy(problem).orders
@@ -52,4 +62,5 @@ def test_an_order_late_without_waiting_says_so() -> None:
     [result] = greedy(problem).orders
     assert result.lateness is not None and result.lateness.waits == ()
     assert result.lateness.text == (
-        "late 30 min (due min 60, done min 90): no waiting: 90 min of work after min 0")
+        "late 30 min (due min 60, done min 90): no waiting: 90 min of work after min 0"
+    )

@@ -44,8 +44,10 @@ def test_orders_are_dispatched_by_due_date_and_operations_follow_their_predecess
 
 
 def test_ties_on_due_date_go_to_the_heavier_order_then_the_id() -> None:
-    orders = tuple(Order(name, (op(10, "S", minutes=10),), due=50, weight=w)
-                   for name, w in (("B", 1), ("A", 1), ("C", 3)))
+    orders = tuple(
+        Order(name, (op(10, "S", minutes=10),), due=50, weight=w)
+        for name, w in (("B", 1), ("A", 1), ("C", 3))
+    )
     schedule = greedy(Problem((Resource("S"),), orders))
     assert [o.order for o in schedule.on("S")] == ["C", "A", "B"]
 
@@ -59,7 +61,10 @@ def test_a_work_centre_spreads_work_over_its_stations() -> None:
     schedule = greedy(problem)
     assert check_schedule(problem, schedule) == []
     assert sorted((o.resource, o.start) for o in schedule.operations) == [
-        ("TURN-1", 0), ("TURN-1", 60), ("TURN-2", 0)]
+        ("TURN-1", 0),
+        ("TURN-1", 60),
+        ("TURN-2", 0),
+    ]
 
 
 def test_operations_wait_for_the_next_window_rather_than_run_across_a_break() -> None:
@@ -73,10 +78,13 @@ def test_operations_wait_for_the_next_window_rather_than_run_across_a_break() ->
 
 
 def test_release_and_material_hold_the_first_operation() -> None:
-    problem = Problem((Resource("S"),), (
-        Order("WO-1", (op(10, "S", minutes=5),), release=20, material_ready=90),
-        Order("WO-2", (op(10, "S", minutes=5),), release=40),
-    ))
+    problem = Problem(
+        (Resource("S"),),
+        (
+            Order("WO-1", (op(10, "S", minutes=5),), release=20, material_ready=90),
+            Order("WO-2", (op(10, "S", minutes=5),), release=40),
+        ),
+    )
     schedule = greedy(problem)
     assert schedule.operation("WO-1", 10).start == 90
     assert schedule.operation("WO-2", 10).start == 40
@@ -118,8 +126,10 @@ def test_problems_no_schedule_can_meet_are_refused_with_every_reason() -> None:
 
 
 def test_the_dispatcher_says_when_the_calendar_runs_out() -> None:
-    problem = Problem((Resource("S", windows=((0, 50),)),),
-                      tuple(Order(f"WO-{i}", (op(10, "S", minutes=30),)) for i in range(2)))
+    problem = Problem(
+        (Resource("S", windows=((0, 50),)),),
+        tuple(Order(f"WO-{i}", (op(10, "S", minutes=30),)) for i in range(2)),
+    )
     with pytest.raises(ProblemError, match="the calendars end too soon"):
         greedy(problem)
 
@@ -143,18 +153,23 @@ def test_check_schedule_names_each_broken_rule() -> None:
     assert check_schedule(problem, good) == []
 
     def broken(order: str, seq: int, **changes: object) -> list[str]:
-        ops = tuple(replace(o, **changes) if (o.order, o.seq) == (order, seq) else o
-                    for o in good.operations)
+        ops = tuple(
+            replace(o, **changes) if (o.order, o.seq) == (order, seq) else o
+            for o in good.operations
+        )
         return check_schedule(problem, replace(good, operations=ops))
 
-    assert any("starts at 20, before op 10 ends (30)" in p
-               for p in broken("WO-1", 20, start=20, end=40))
+    assert any(
+        "starts at 20, before op 10 ends (30)" in p for p in broken("WO-1", 20, start=20, end=40)
+    )
     assert any("overlap on SAW" in p for p in broken("WO-1", 10, start=50, end=80))
-    assert any("outside one working window of SAW" in p
-               for p in broken("WO-1", 10, start=80, end=110))
+    assert any(
+        "outside one working window of SAW" in p for p in broken("WO-1", 10, start=80, end=110)
+    )
     assert any("pinned on SAW at 40" in p for p in broken("WO-2", 10, start=41, end=71))
-    assert any("runs on TURN, which may not run it" in p
-               for p in broken("WO-1", 10, resource="TURN"))
+    assert any(
+        "runs on TURN, which may not run it" in p for p in broken("WO-1", 10, resource="TURN")
+    )
     assert any("takes 20 min but is scheduled for 10" in p for p in broken("WO-1", 20, end=40))
     missing = replace(good, operations=good.operations[1:])
     assert any("is not scheduled" in p for p in check_schedule(problem, missing))

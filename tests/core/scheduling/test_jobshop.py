@@ -21,7 +21,13 @@ def test_ft06_reads_as_six_orders_over_six_stations() -> None:
     first = problem.orders[0]
     assert first.id == "J0" and first.due is None
     assert [(o.resources, o.setup) for o in first.operations] == [
-        (("M2",), 1), (("M0",), 3), (("M1",), 6), (("M3",), 7), (("M5",), 3), (("M4",), 6)]
+        (("M2",), 1),
+        (("M0",), 3),
+        (("M1",), 6),
+        (("M3",), 7),
+        (("M5",), 3),
+        (("M4",), 6),
+    ]
     assert check_schedule(problem, greedy(problem)) == []
 
 
@@ -38,17 +44,20 @@ def test_comments_and_blank_lines_are_skipped() -> None:
     assert shop.routes == (((0, 3), (1, 2)), ((1, 4), (0, 1)))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "t.txt: no data"),
-    ("2\n0 1\n", "t.txt line 1: expected 'JOBS MACHINES'"),
-    ("2 2\n0 1 1 2\n", "t.txt line 2: the header says 2 jobs but 1 job lines follow"),
-    ("1 2\n0 1 1 2\n1 1 0 1\n", "t.txt line 3: the header says 1 jobs but 2 job lines follow"),
-    ("1 2\n0 1 1\n", "t.txt line 2: expected pairs of machine and duration, found 3 numbers"),
-    ("# c\n1 2\n0 1 2 5\n", "t.txt line 3: machine 2 is not in 0..1"),
-    ("1 2\n0 x 1 5\n", "t.txt line 2: 'x' is not a whole number"),
-    ("1 2\n0 -1 1 5\n", "t.txt line 2: duration -1 is negative"),
-    ("0 2\n", "t.txt line 1: need at least one job and one machine"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "t.txt: no data"),
+        ("2\n0 1\n", "t.txt line 1: expected 'JOBS MACHINES'"),
+        ("2 2\n0 1 1 2\n", "t.txt line 2: the header says 2 jobs but 1 job lines follow"),
+        ("1 2\n0 1 1 2\n1 1 0 1\n", "t.txt line 3: the header says 1 jobs but 2 job lines follow"),
+        ("1 2\n0 1 1\n", "t.txt line 2: expected pairs of machine and duration, found 3 numbers"),
+        ("# c\n1 2\n0 1 2 5\n", "t.txt line 3: machine 2 is not in 0..1"),
+        ("1 2\n0 x 1 5\n", "t.txt line 2: 'x' is not a whole number"),
+        ("1 2\n0 -1 1 5\n", "t.txt line 2: duration -1 is negative"),
+        ("0 2\n", "t.txt line 1: need at least one job and one machine"),
+    ],
+)
 def test_malformed_files_name_the_line(text: str, message: str) -> None:
     with pytest.raises(JobShopError) as caught:
         parse_jobshop_text(text, "t.txt")
@@ -56,8 +65,10 @@ def test_malformed_files_name_the_line(text: str, message: str) -> None:
 
 
 def test_the_scheduling_core_loads_no_solver_or_framework() -> None:
-    code = ("import sys, core.scheduling, core.scheduling.jobshop, json; "
-            "print(json.dumps(sorted(sys.modules)))")
+    code = (
+        "import sys, core.scheduling, core.scheduling.jobshop, json; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
     assert not {"ortools", "numpy", "fastapi", "sqlmodel", "textual"} & loaded

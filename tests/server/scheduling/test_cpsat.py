@@ -25,10 +25,13 @@ from tests.core.scheduling.helpers import op, random_plant, two_station_line
 def test_orders_are_sequenced_to_cut_weighted_tardiness() -> None:
     # The dispatcher runs WO-A first (earlier due date): WO-B is 5 min late at weight 5 (25).
     # WO-B first makes WO-A 10 min late at weight 1 (10): the optimum.
-    problem = Problem((Resource("PRESS"),), (
-        Order("WO-A", (op(10, "PRESS", minutes=100),), due=100, weight=1),
-        Order("WO-B", (op(10, "PRESS", minutes=10),), due=105, weight=5),
-    ))
+    problem = Problem(
+        (Resource("PRESS"),),
+        (
+            Order("WO-A", (op(10, "PRESS", minutes=100),), due=100, weight=1),
+            Order("WO-B", (op(10, "PRESS", minutes=10),), due=105, weight=5),
+        ),
+    )
     assert greedy(problem).weighted_tardiness == 25
     schedule = solve(problem, time_limit=10)
     assert check_schedule(problem, schedule) == []
@@ -51,8 +54,12 @@ def test_no_operation_runs_in_a_break_or_on_a_holiday() -> None:
     problem = Problem(
         resources=(Resource("MILL-1", windows), Resource("MILL-2", windows)),
         work_centres=(WorkCentre("MILL", ("MILL-1", "MILL-2")),),
-        orders=tuple(Order(f"WO-{i}", (op(10, "MILL", minutes=50 + 7 * i),
-                                       op(20, "MILL", minutes=40)), due=300) for i in range(8)),
+        orders=tuple(
+            Order(
+                f"WO-{i}", (op(10, "MILL", minutes=50 + 7 * i), op(20, "MILL", minutes=40)), due=300
+            )
+            for i in range(8)
+        ),
     )
     schedule = solve(problem, time_limit=2)
     assert check_schedule(problem, schedule) == []
@@ -82,8 +89,10 @@ def test_pins_and_running_work_are_kept() -> None:
 
 def test_a_solve_stopped_early_returns_the_best_found_and_says_so() -> None:
     rng = random.Random(3)
-    lines = ["15 15"] + [" ".join(f"{m} {rng.randrange(1, 100)}" for m in rng.sample(range(15), 15))
-                         for _ in range(15)]
+    lines = ["15 15"] + [
+        " ".join(f"{m} {rng.randrange(1, 100)}" for m in rng.sample(range(15), 15))
+        for _ in range(15)
+    ]
     problem = parse_jobshop("\n".join(lines))
     schedule = solve(problem, time_limit=0.5)
     assert check_schedule(problem, schedule) == []
@@ -120,8 +129,10 @@ def test_the_lower_bound_of_a_large_plant_counts_calendar_but_no_queue() -> None
 
     problem = Problem(
         resources=(Resource("S", windows=((0, 60), (100, 200))),),
-        orders=(Order("WO-1", (op(10, "S", minutes=40), op(20, "S", minutes=30)), due=90),
-                Order("WO-2", (op(10, "S", minutes=10),), due=5, weight=2)),
+        orders=(
+            Order("WO-1", (op(10, "S", minutes=40), op(20, "S", minutes=30)), due=90),
+            Order("WO-2", (op(10, "S", minutes=10),), due=5, weight=2),
+        ),
     )
     # WO-1: op 10 0-40, op 20 cannot fit before 60, so 100-130: 40 late; WO-2: 0-10, 5 late x 2.
     assert relaxed_bound(problem, resolve(problem)) == 50
@@ -158,8 +169,12 @@ def test_lateness_explanations_name_the_bottleneck_station() -> None:
     problem = Problem(
         resources=(Resource("SAW-1"), Resource("SAW-2"), Resource("SAW-3"), Resource("GRIND")),
         orders=tuple(
-            Order(f"WO-{i}", (op(10, f"SAW-{i}", minutes=10), op(20, "GRIND", minutes=60)),
-                  due=75, weight=w)
+            Order(
+                f"WO-{i}",
+                (op(10, f"SAW-{i}", minutes=10), op(20, "GRIND", minutes=60)),
+                due=75,
+                weight=w,
+            )
             for i, w in ((1, 5), (2, 3), (3, 1))
         ),
     )

@@ -20,8 +20,9 @@ OPTIMUM = {"ft06": 55, "la01": 666, "la02": 655, "la03": 597, "la04": 590, "la05
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMUM))
-def test_cli_reaches_the_known_optimal_makespan(name: str,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reaches_the_known_optimal_makespan(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["schedule", "jobshop", str(DATA / f"{name}.txt"), "--time-limit", "20", "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)

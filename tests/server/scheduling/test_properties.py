@@ -22,7 +22,9 @@ def test_both_solvers_keep_every_rule(problem) -> None:  # type: ignore[no-untyp
     assert check_schedule(problem, schedule) == []
     if baseline is not None:
         assert (schedule.weighted_tardiness, schedule.makespan) <= (
-            baseline.weighted_tardiness, baseline.makespan)
+            baseline.weighted_tardiness,
+            baseline.makespan,
+        )
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
